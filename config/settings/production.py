@@ -1,0 +1,15 @@
+"""Production: PostgreSQL, explicit secret and hosts, no insecure default (STYLE.md §6)."""
+
+from __future__ import annotations
+
+from config import env
+from config.settings.base import *  # noqa: F403
+
+SECRET_KEY = env.text("LIANJIAN_SECRET_KEY")
+DEBUG = False
+ALLOWED_HOSTS = env.listing("LIANJIAN_ALLOWED_HOSTS", [])
+if not ALLOWED_HOSTS:
+    raise env.ConfigurationError("生产环境必须设置 LIANJIAN_ALLOWED_HOSTS")
+LIANJIAN_AUDIT_KEY = env.text("LIANJIAN_AUDIT_KEY")
+SESSION_COOKIE_SECURE = env.boolean("LIANJIAN_HTTPS", True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -1,0 +1,15 @@
+"""The test suite: the database from LIANJIAN_DATABASE_URL (PostgreSQL round) or SQLite."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from config.settings.base import *  # noqa: F403
+
+SECRET_KEY = "test-only-secret-key-not-for-any-deployment"  # noqa: S105
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LIANJIAN_AUDIT_KEY = "test-audit-key"
+LIANJIAN_AUDIT_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="lianjian-checkpoints-"))

@@ -1,0 +1,72 @@
+"""The tamper-evident audit log (F13.3).
+
+Each :class:`AuditEvent` carries ``seq`` (1, 2, 3 … without gaps), the hash of its predecessor
+and its own HMAC-SM3 over its content and that hash, so that editing, deleting or reordering a
+row breaks the chain at that row. :class:`AuditChainHead` holds the newest ``seq``/hash; writers
+lock it, which serialises appends on PostgreSQL (SQLite serialises writers by itself).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.db import models
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised on any attempt to change or delete an audit row through the application."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("审计记录不可修改")
+
+    def delete(self) -> NoReturn:
+        raise AppendOnlyError("审计记录不可删除")
+
+
+class AuditEvent(models.Model):
+    """One audited action: a write, or a read of confidential data."""
+
+    seq = models.BigIntegerField("序号", unique=True)
+    occurred_at = models.DateTimeField("时间", db_index=True)
+    actor_id = models.BigIntegerField("操作人编号", null=True, blank=True, db_index=True)
+    actor_name = models.CharField("操作人", max_length=150, blank=True)
+    actor_unit = models.CharField("操作人单位编码", max_length=32, blank=True, db_index=True)
+    action = models.CharField("操作", max_length=64, db_index=True)
+    target_type = models.CharField("对象类型", max_length=64, blank=True, db_index=True)
+    target_id = models.CharField("对象标识", max_length=128, blank=True, db_index=True)
+    target_repr = models.CharField("对象", max_length=300, blank=True)
+    before = models.JSONField("变更前", null=True, blank=True)
+    after = models.JSONField("变更后", null=True, blank=True)
+    ip = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    prev_hash = models.CharField("前一条哈希", max_length=64)
+    hash = models.CharField("哈希", max_length=64)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.target_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("审计记录不可修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("审计记录不可删除")
+
+
+class AuditChainHead(models.Model):
+    """The newest link of the chain (a single row, id 1)."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "审计链头"

@@ -1,0 +1,57 @@
+"""The one small crypto interface of the platform (ARCHITECTURE.md "Crypto provider").
+
+SM3 comes from OpenSSL through ``hashlib``; SM4-GCM from ``cryptography``. A certified cipher
+machine (密码机) can replace :class:`SoftwareProvider` behind the same methods; the same
+known-answer tests run against every provider.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from typing import Protocol
+
+
+class CryptoProvider(Protocol):
+    def hash(self, data: bytes) -> bytes: ...
+    def hmac(self, key: bytes, data: bytes) -> bytes: ...
+    def encrypt(self, key: bytes, plaintext: bytes, associated_data: bytes = b"") -> bytes: ...
+    def decrypt(self, key: bytes, ciphertext: bytes, associated_data: bytes = b"") -> bytes: ...
+
+
+def _sm3() -> hashlib._Hash:  # pragma: no cover - trivial
+    return hashlib.new("sm3")
+
+
+class SoftwareProvider:
+    """SM3 / HMAC-SM3 / SM4-GCM in software (OpenSSL)."""
+
+    nonce_size = 12
+
+    def hash(self, data: bytes) -> bytes:
+        return hashlib.new("sm3", data).digest()
+
+    def hmac(self, key: bytes, data: bytes) -> bytes:
+        return hmac.new(key, data, digestmod=_sm3).digest()
+
+    def encrypt(self, key: bytes, plaintext: bytes, associated_data: bytes = b"") -> bytes:
+        """SM4-GCM; the output is nonce ‖ ciphertext ‖ tag."""
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+        nonce = os.urandom(self.nonce_size)
+        encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+        encryptor.authenticate_additional_data(associated_data)
+        body = encryptor.update(plaintext) + encryptor.finalize()
+        return nonce + body + encryptor.tag
+
+    def decrypt(self, key: bytes, ciphertext: bytes, associated_data: bytes = b"") -> bytes:
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+        nonce, body, tag = ciphertext[: self.nonce_size], ciphertext[self.nonce_size : -16], ciphertext[-16:]
+        decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+        decryptor.authenticate_additional_data(associated_data)
+        return decryptor.update(body) + decryptor.finalize()
+
+
+provider: CryptoProvider = SoftwareProvider()

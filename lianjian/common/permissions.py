@@ -1,0 +1,27 @@
+"""Every permission code of the platform, in one greppable place.
+
+Apps check these codes on ``request.user`` (duck-typed, :class:`ScopedUser`); which roles hold
+them is decided by ``lianjian.accounts.permissions.ROLE_PERMISSIONS``, above every domain app, so
+that lower apps need not import accounts.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Perm(StrEnum):
+    ORG_VIEW = "org.view"  # units, departments, staff, post history
+    ORG_MANAGE = "org.manage"
+    POWER_VIEW = "power.view"
+    POWER_MANAGE = "power.manage"
+    RELATION_VIEW = "relation.view"  # the relationship register (personal data, reads audited)
+    RELATION_MANAGE = "relation.manage"
+    LAWYER_VIEW = "lawyer.view"
+    IMPORT_RUN = "import.run"
+    USER_MANAGE = "user.manage"  # 系统管理员: accounts and passwords
+    SETTINGS_MANAGE = "settings.manage"  # 系统管理员: system settings
+    ROLE_GRANT = "role.grant"  # 安全管理员: roles and grants
+    SESSION_MANAGE = "session.manage"  # 安全管理员: online sessions, forced logout
+    AUDIT_VIEW = "audit.view"  # 审计管理员: the audit log
+    LOGIN_LOG_VIEW = "loginlog.view"  # 审计管理员: the login log

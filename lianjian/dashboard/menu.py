@@ -1,0 +1,66 @@
+"""The left menu, declared in one place: each entry shows only to users holding its permission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+
+from lianjian.common.permissions import Perm
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    key: str
+    label: str
+    url_name: str
+    perm: Perm | None  # None: every signed-in user
+
+
+MENU: list[tuple[str, list[MenuItem]]] = [
+    ("工作台", [MenuItem("home", "首页", "dashboard:home", None)]),
+    (
+        "组织机构",
+        [
+            MenuItem("units", "单位", "org:unit_list", Perm.ORG_VIEW),
+            MenuItem("departments", "部门", "org:department_list", Perm.ORG_VIEW),
+            MenuItem("staff", "人员", "org:staff_list", Perm.ORG_VIEW),
+            MenuItem("staff_changes", "岗位变动", "org:staff_change_list", Perm.ORG_VIEW),
+            MenuItem("powers", "权力清单", "org:power_list", Perm.POWER_VIEW),
+            MenuItem("relations", "特殊关系登记", "org:relation_list", Perm.RELATION_VIEW),
+            MenuItem("lawyers", "律师", "org:lawyer_list", Perm.LAWYER_VIEW),
+        ],
+    ),
+    ("数据导入", [MenuItem("imports", "导入批次", "ingest:batch_list", Perm.IMPORT_RUN)]),
+    (
+        "系统管理",
+        [
+            MenuItem("users", "用户管理", "accounts:user_list", Perm.USER_MANAGE),
+            MenuItem("grants", "角色授权", "accounts:grant_list", Perm.ROLE_GRANT),
+            MenuItem("sessions", "在线会话", "accounts:session_list", Perm.SESSION_MANAGE),
+        ],
+    ),
+    (
+        "安全审计",
+        [
+            MenuItem("audit", "审计日志", "audit:event_list", Perm.AUDIT_VIEW),
+            MenuItem("login_log", "登录日志", "accounts:login_log", Perm.LOGIN_LOG_VIEW),
+        ],
+    ),
+]
+
+
+def menu_for(user: Any, current_path: str) -> list[dict[str, Any]]:
+    groups = []
+    for label, items in MENU:
+        visible = []
+        for item in items:
+            if item.perm is not None and not user.has_lianjian_perm(item.perm):
+                continue
+            url = reverse(item.url_name)
+            active = current_path == url if url == "/" else current_path.startswith(url)
+            visible.append({"key": item.key, "label": item.label, "url": url, "active": active})
+        if visible:
+            groups.append({"label": label, "items": visible})
+    return groups
