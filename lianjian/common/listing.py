@@ -19,9 +19,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 EXPORT_ROW_LIMIT = 100_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LIST_REGION_ID = "lj-list"  # the tree + table region that HTMX swaps in place
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Column:
     label: str
     value: Callable[[Any], Any]
     url: Callable[[Any], str | None] | None = None
+    testid: str = ""  # ``data-testid`` on the cell's link, for browser tests
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,8 @@ def render_list(
     toolbar: Sequence[Button] = (),
     per_page: int = 20,
     on_export: Callable[[], None] | None = None,
+    template_name: str = "shell/list.html",
+    extra_context: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """Render the list page, or the Excel export of the same rows when ``?export=xlsx``."""
     if request.GET.get("export") == "xlsx":
@@ -115,7 +120,10 @@ def render_list(
     paginator = Paginator(queryset, per_page)
     page = paginator.get_page(request.GET.get("page"))
     rows = [
-        [{"text": cell_text(c.value(obj)), "url": c.url(obj) if c.url else None} for c in columns]
+        [
+            {"text": cell_text(c.value(obj)), "url": c.url(obj) if c.url else None, "testid": c.testid}
+            for c in columns
+        ]
         for obj in page.object_list
     ]
     context = {
@@ -128,5 +136,21 @@ def render_list(
         "tree_params": tree_params or {},
         "toolbar": toolbar,
         "query_without_page": query_without(request, "page", "export"),
+        "list_region_id": LIST_REGION_ID,
+        **(extra_context or {}),
     }
-    return render(request, "shell/list.html", context)
+    if wants_list_region(request):
+        response = render(request, "shell/_list_region.html", context)
+    else:
+        response = render(request, template_name, context)
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
+
+
+def wants_list_region(request: HttpRequest) -> bool:
+    """An HTMX request that swaps only the tree + table region (not a history restore)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Target") == LIST_REGION_ID
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )

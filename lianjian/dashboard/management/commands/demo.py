@@ -1,0 +1,33 @@
+"""`lianjian demo`: database, demo organisation, demo accounts, then the web UI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from lianjian.dashboard.services import demo_load
+
+
+class Command(BaseCommand):
+    help = "建库、加载演示数据、创建演示账号并启动 Web 界面 / set up the demo and serve it"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-serve", action="store_true", help="只准备数据，不启动服务")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args: Any, no_serve: bool, host: str, port: int, **options: Any) -> None:
+        call_command("init", stdout=self.stdout)
+        result = demo_load()
+        if not result.accepted:
+            raise CommandError("演示数据导入失败：" + "；".join(result.errors[:5]))
+        self.stdout.write(f"演示组织：{result.summary}")
+        self.stdout.write("\n演示账号（密码均为 %s）：" % result.password)
+        self.stdout.write(f"  {'用户名':<12}{'角色':<10}{'数据范围':<10}对应人员")
+        for account in result.accounts:
+            self.stdout.write(f"  {account.username:<14}{account.role:<8}{account.scope:<10}{account.staff}")
+        if not no_serve:
+            self.stdout.write("")
+            call_command("serve", host=host, port=port, stdout=self.stdout)
