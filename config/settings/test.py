@@ -13,3 +13,5 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LIANJIAN_AUDIT_KEY = "test-audit-key"
 LIANJIAN_AUDIT_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="lianjian-checkpoints-"))
+# Transactional tests empty the database between tests (lianjian/audit/management/commands/flush.py).
+LIANJIAN_AUDIT_FLUSH_ALLOWED = True

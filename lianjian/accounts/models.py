@@ -60,6 +60,11 @@ class User(AbstractBaseUser):
         """The unit the audit log files this user's actions under."""
         return self.staff.unit.code if self.staff_id and self.staff else ""
 
+    @property
+    def audit_unit_path(self) -> str:
+        """The materialised path of that unit, so audit scopes filter by subtree."""
+        return self.staff.unit.path if self.staff_id and self.staff else ""
+
     def has_lianjian_perm(self, perm: Perm) -> bool:
         from lianjian.accounts.scope import held_perms
 
@@ -121,7 +126,12 @@ class PasswordHistory(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class LoginEvent(models.Model):
@@ -144,8 +154,17 @@ class LoginEvent(models.Model):
         return f"{self.username} {self.get_outcome_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
+class UserSessionQuerySet(models.QuerySet["UserSession"]):
+    def live(self) -> UserSessionQuerySet:
+        """Sessions not ended by logout, timeout, force or displacement."""
+        return self.filter(ended_at__isnull=True)
+
+
 class UserSession(models.Model):
-    """A live login session, so that concurrent sessions can be limited and forced out."""
+    """A live login session, so that concurrent sessions can be limited and forced out.
+
+    ``session_key`` is a bearer credential: it is never shown on a page nor written to the audit log.
+    """
 
     user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="sessions")
     session_key = models.CharField("会话标识", max_length=40, unique=True)
@@ -155,6 +174,8 @@ class UserSession(models.Model):
     last_seen_at = models.DateTimeField("最近活动")
     ended_at = models.DateTimeField("结束时间", null=True, blank=True)
     end_reason = models.CharField("结束原因", max_length=16, choices=SessionEndReason.choices, blank=True)
+
+    objects = UserSessionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "在线会话"

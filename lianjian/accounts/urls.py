@@ -1,23 +1,22 @@
-from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
 from django.urls import path
 
-from lianjian.common.permissions import Perm
-from lianjian.common.views import require_perm
+from lianjian.accounts import views
 
 app_name = "accounts"
 
-
-def _todo(perm: Perm):  # type: ignore[no-untyped-def]
-    return require_perm(perm)(lambda r: HttpResponse("建设中"))
-
-
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="shell/error.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", _todo(Perm.ORG_VIEW), name="password_change"),
-    path("users/", _todo(Perm.USER_MANAGE), name="user_list"),
-    path("grants/", _todo(Perm.ROLE_GRANT), name="grant_list"),
-    path("sessions/", _todo(Perm.SESSION_MANAGE), name="session_list"),
-    path("login-log/", _todo(Perm.LOGIN_LOG_VIEW), name="login_log"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("password/", views.password_change, name="password_change"),
+    path("users/", views.user_list, name="user_list"),
+    path("users/new/", views.user_create, name="user_create"),
+    path("users/<int:pk>/", views.user_detail, name="user_detail"),
+    path("users/<int:pk>/active/", views.user_set_active, name="user_set_active"),
+    path("users/<int:pk>/password/", views.user_password_reset, name="user_password_reset"),
+    path("grants/", views.grant_list, name="grant_list"),
+    path("grants/<int:pk>/", views.grant_detail, name="grant_detail"),
+    path("grants/assignments/<int:pk>/revoke/", views.grant_revoke, name="grant_revoke"),
+    path("sessions/", views.session_list, name="session_list"),
+    path("sessions/<int:pk>/force-logout/", views.session_force_logout, name="session_force_logout"),
+    path("login-log/", views.login_log, name="login_log"),
 ]

@@ -24,8 +24,30 @@ def chain_key() -> bytes:
 
 
 def canonical(fields: dict[str, Any]) -> bytes:
-    """The bytes that are hashed: every field of the event in a fixed, unambiguous form."""
+    """The bytes that are hashed: every field of the event in a fixed, unambiguous form.
+
+    Keys are sorted, so PostgreSQL's ``jsonb`` (which reorders keys) gives back the same bytes.
+    """
     return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+HASHED_COLUMNS = (
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_name",
+    "actor_unit",
+    "actor_unit_path",
+    "action",
+    "target_type",
+    "target_id",
+    "target_repr",
+    "before",
+    "after",
+    "ip",
+    "prev_hash",
+)
+"""The columns covered by the link hash, in :func:`event_fields`' argument names."""
 
 
 def event_fields(
@@ -35,6 +57,7 @@ def event_fields(
     actor_id: int | None,
     actor_name: str,
     actor_unit: str,
+    actor_unit_path: str,
     action: str,
     target_type: str,
     target_id: str,
@@ -44,12 +67,14 @@ def event_fields(
     ip: str | None,
     prev_hash: str,
 ) -> dict[str, Any]:
+    """The content of one event as it is hashed (every column but ``id`` and ``hash``)."""
     return {
         "seq": seq,
         "occurred_at": occurred_at.isoformat(),
         "actor_id": actor_id,
         "actor_name": actor_name,
         "actor_unit": actor_unit,
+        "actor_unit_path": actor_unit_path,
         "action": action,
         "target_type": target_type,
         "target_id": target_id,
@@ -62,4 +87,5 @@ def event_fields(
 
 
 def link_hash(fields: dict[str, Any]) -> str:
+    """HMAC-SM3 of the event's canonical form under :func:`chain_key`, as 64 hex digits."""
     return provider.hmac(chain_key(), canonical(fields)).hex()

@@ -33,6 +33,9 @@ class AuditEvent(models.Model):
     actor_id = models.BigIntegerField("操作人编号", null=True, blank=True, db_index=True)
     actor_name = models.CharField("操作人", max_length=150, blank=True)
     actor_unit = models.CharField("操作人单位编码", max_length=32, blank=True, db_index=True)
+    # The actor's unit path ('/620000/620100/620102/') at the time of the action, so that an audit
+    # administrator's 本院及下级 scope is a prefix match without asking the org app.
+    actor_unit_path = models.CharField("操作人单位路径", max_length=400, blank=True, db_index=True)
     action = models.CharField("操作", max_length=64, db_index=True)
     target_type = models.CharField("对象类型", max_length=64, blank=True, db_index=True)
     target_id = models.CharField("对象标识", max_length=128, blank=True, db_index=True)
@@ -70,3 +73,6 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = "审计链头"
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:12]}"

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from lianjian.audit import checkpoints
 from lianjian.audit.chain import GENESIS, event_fields, link_hash
+from lianjian.audit.checkpoints import Checkpoint
 from lianjian.audit.context import client_ip
 from lianjian.audit.models import AuditChainHead, AuditEvent
+from lianjian.audit.verify import VerifyResult, audit_chain_verify
 
 
 @dataclass(frozen=True)
@@ -27,24 +32,66 @@ class AuditEntry:
     after: Any = None
 
 
+def _integral_floats_as_int(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _integral_floats_as_int(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integral_floats_as_int(item) for item in value]
+    return value
+
+
 def jsonable(value: Any) -> Any:
-    """A JSON-safe copy (dates and decimals as text), equal to what the database gives back."""
+    """A JSON-safe copy (dates and decimals as text), equal to what the database gives back.
+
+    Whole-number floats become ints: PostgreSQL's ``jsonb`` returns ``1e20`` as
+    ``100000000000000000000`` and ``2.0`` as ``2.0`` but SQLite keeps the text, so only ints hash
+    the same after the round trip on both.
+    """
     if value is None:
         return None
-    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+    return _integral_floats_as_int(json.loads(json.dumps(value, ensure_ascii=False, default=str)))
 
 
-def _actor_fields(actor: Any | None) -> tuple[int | None, str, str]:
+def normalised_ip(value: str | None) -> str | None:
+    """The address as the database gives it back (``2001:db8::1``), or None if it is not one.
+
+    Django compresses IPv6 addresses on save; hashing the raw text would make an honest row look
+    tampered. A malformed address must not fail the caller's write, so it is dropped.
+    """
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def _actor_fields(actor: Any | None) -> tuple[int | None, str, str, str]:
     if actor is None:
-        return None, "系统", ""
-    return actor.pk, str(actor), getattr(actor, "audit_unit_code", "") or ""
+        return None, "系统", "", ""
+    return (
+        actor.pk,
+        str(actor)[:150],
+        getattr(actor, "audit_unit_code", "") or "",
+        getattr(actor, "audit_unit_path", "") or "",
+    )
 
 
 def _lock_head() -> AuditChainHead:
-    head, _ = AuditChainHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": GENESIS})
-    if connection.vendor == "postgresql":
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
-    return head
+    """The chain head, locked until the caller's transaction ends (serialises appends).
+
+    If the head row is missing (never written, or removed by hand) it is rebuilt from the newest
+    event, so that appends continue the chain instead of failing on a duplicate ``seq`` forever.
+    """
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is not None:
+        return head
+    newest = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
+    defaults = {"seq": newest["seq"], "hash": newest["hash"]} if newest else {"seq": 0, "hash": GENESIS}
+    AuditChainHead.objects.get_or_create(pk=1, defaults=defaults)
+    return AuditChainHead.objects.select_for_update().get(pk=1)
 
 
 @transaction.atomic
@@ -52,8 +99,8 @@ def audit_record_many(*, actor: Any | None, entries: list[AuditEntry]) -> list[A
     """Append several events to the chain at once (used by imports: one event per record)."""
     if not entries:
         return []
-    actor_id, actor_name, actor_unit = _actor_fields(actor)
-    ip = client_ip.get()
+    actor_id, actor_name, actor_unit, actor_unit_path = _actor_fields(actor)
+    ip = normalised_ip(client_ip.get())
     now = timezone.now()
     head = _lock_head()
     seq, prev = head.seq, head.hash
@@ -66,6 +113,7 @@ def audit_record_many(*, actor: Any | None, entries: list[AuditEntry]) -> list[A
             actor_id=actor_id,
             actor_name=actor_name,
             actor_unit=actor_unit,
+            actor_unit_path=actor_unit_path,
             action=entry.action,
             target_type=entry.target_type,
             target_id=entry.target_id,
@@ -112,3 +160,28 @@ def audit_record(
 def audit_read(*, actor: Any | None, action: str, target: Model | None = None, **details: Any) -> AuditEvent:
     """Record a read of confidential data (who looked at what)."""
     return audit_record(actor=actor, action=action, target=target, after=details or None)
+
+
+class ChainBrokenError(RuntimeError):
+    """The chain does not verify, so its head must not be signed as a checkpoint."""
+
+    def __init__(self, result: VerifyResult) -> None:
+        super().__init__(result.reason)
+        self.result = result
+
+
+def audit_checkpoint_write(*, directory: Path | None = None) -> Checkpoint:
+    """Verify the chain and sign its head into a new checkpoint file (daily, and on demand).
+
+    A broken chain is not signed (that would bless the tampering): :class:`ChainBrokenError`. A
+    forged file among the checkpoints does not stop a new one (the chain itself is intact; verify
+    keeps reporting the file). Writes no audit event, so the checkpoint is the head as it stands.
+    """
+    result = audit_chain_verify(checkpoint_directory=directory)
+    if not result.ok and result.code != "checkpoint_tampered":
+        raise ChainBrokenError(result)
+    checkpoint = Checkpoint(
+        seq=result.head_seq, hash=result.head_hash, count=result.checked, created_at=timezone.now()
+    )
+    path = checkpoints.store(checkpoint, directory)
+    return replace(checkpoint, path=path)

@@ -1,8 +1,10 @@
-from django.http import HttpResponse
 from django.urls import path
 
-from lianjian.common.permissions import Perm
-from lianjian.common.views import require_perm
+from lianjian.audit import views
 
 app_name = "audit"
-urlpatterns = [path("", require_perm(Perm.AUDIT_VIEW)(lambda r: HttpResponse("建设中")), name="event_list")]
+urlpatterns = [
+    path("", views.event_list, name="event_list"),
+    path("<int:pk>/", views.event_detail, name="event_detail"),
+    path("verify/", views.chain_verify, name="chain_verify"),
+]

@@ -1,8 +1,10 @@
-from django.http import HttpResponse
 from django.urls import path
 
-from lianjian.common.permissions import Perm
-from lianjian.common.views import require_perm
+from lianjian.ingest import views
 
 app_name = "ingest"
-urlpatterns = [path("", require_perm(Perm.IMPORT_RUN)(lambda r: HttpResponse("建设中")), name="batch_list")]
+urlpatterns = [
+    path("", views.batch_list, name="batch_list"),
+    path("upload/", views.batch_upload, name="batch_upload"),
+    path("<int:pk>/", views.batch_detail, name="batch_detail"),
+]

@@ -1,0 +1,381 @@
+"""Running an import batch: read, validate, resolve, then write everything or nothing.
+
+DATA_CONTRACT.md §1: a batch with any invalid record writes nothing and reports every error as
+line, field, Chinese message and English code; references may point forward inside the batch;
+a record imported again with the same content changes nothing. ARCHITECTURE.md: one transaction
+per batch, so that a crash at any point leaves nothing partial.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import time
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from pydantic import ValidationError
+
+from lianjian.common.records import Issue, Key, KindPlan, Located, Location, RecordHandler, RecordModel
+from lianjian.ingest.choices import ImportBatchStatus
+from lianjian.ingest.models import ERROR_LIMIT, ImportBatch
+from lianjian.ingest.readers import RECORD_FIELD, JsonLinesReader, RecordReader
+from lianjian.ingest.registry import PLANNED_KINDS, REGISTRY, kind_labels
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchResult:
+    """What a run did: the recorded batch, every error (the batch row keeps the first 1,000)."""
+
+    batch: ImportBatch
+    counts: dict[str, dict[str, int]]
+    issues: list[Issue]
+
+    @property
+    def status(self) -> str:
+        return self.batch.status
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.batch.status == ImportBatchStatus.ACCEPTED
+
+    def summary(self) -> dict[str, Any]:
+        """The run as JSON-ready data (the command's ``--json`` output)."""
+        return {
+            "batch": self.batch.pk,
+            "status": str(self.batch.status),
+            "dry_run": self.batch.is_dry_run,
+            "source": self.batch.source_name,
+            "format": self.batch.source_format,
+            "records": self.batch.record_count,
+            "counts": self.counts,
+            "error_count": len(self.issues),
+            "errors": [issue.as_dict() for issue in self.issues[:ERROR_LIMIT]],
+            "duration_ms": self.batch.duration_ms,
+        }
+
+
+@dataclass
+class _Parsed:
+    """The batch after reading and validating every line, before looking at the database."""
+
+    records: dict[str, dict[Key, Located[Any]]] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    record_count: int = 0
+
+
+class BatchContext:
+    """The :class:`~lianjian.common.records.RecordContext` handlers see during one batch."""
+
+    def __init__(self, *, actor: Any, registry: Mapping[str, RecordHandler], parsed: _Parsed) -> None:
+        self.actor = actor
+        self._registry = registry
+        self._records = parsed.records
+        self._existing: dict[str, dict[Key, Any]] = {}
+        self._looked_up: dict[str, set[Key]] = {}
+        self.issues: list[Issue] = []
+
+    def batch(self, kind: str) -> Mapping[Key, Located[Any]]:
+        return self._records.get(kind, {})
+
+    def require(self, kind: str, keys: Iterable[Key]) -> None:
+        looked_up = self._looked_up.setdefault(kind, set())
+        missing = {key for key in keys if key not in looked_up}
+        if missing:
+            self.existing(kind).update(self._registry[kind].load(missing))
+            looked_up |= missing
+
+    def existing(self, kind: str) -> dict[Key, Any]:
+        return self._existing.setdefault(kind, {})
+
+    def known(self, kind: str, key: Key) -> bool:
+        return key in self.batch(kind) or key in self.existing(kind)
+
+    def report(self, located: Located[Any], field: str, code: str, message: str) -> None:
+        self.issues.append(Issue(located.location, field, code, message))
+
+
+def _readers(source_name: str, lines_or_reader: Any) -> list[RecordReader]:
+    if isinstance(lines_or_reader, RecordReader):
+        return [lines_or_reader]
+    if isinstance(lines_or_reader, Sequence) and not isinstance(lines_or_reader, str | bytes):
+        if lines_or_reader and all(isinstance(item, RecordReader) for item in lines_or_reader):
+            return list(lines_or_reader)
+    if isinstance(lines_or_reader, str):
+        lines_or_reader = lines_or_reader.split("\n")
+    if isinstance(lines_or_reader, bytes):
+        return [JsonLinesReader(source_name, data=lines_or_reader)]
+    return [JsonLinesReader.from_lines(source_name, lines_or_reader)]
+
+
+def _show(value: Any) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}…"
+
+
+def _enum_of(annotation: Any) -> type[enum.Enum] | None:
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _enum_of(argument)
+        if found is not None:
+            return found
+    return None
+
+
+def _field_title(schema: type[RecordModel], name: str) -> str:
+    info = schema.model_fields.get(name)
+    return (info.title if info is not None and info.title else None) or name
+
+
+def validation_issues(schema: type[RecordModel], error: ValidationError, location: Location) -> list[Issue]:
+    """pydantic's errors as the contract's: field, English code, Chinese message."""
+    issues = []
+    for detail in error.errors(include_url=False):
+        loc = detail.get("loc", ())
+        name = str(loc[0]) if loc else ""
+        field_path = ".".join(str(part) for part in loc)
+        title = _field_title(schema, name) if name else "记录"
+        kind, value, context = detail["type"], detail.get("input"), detail.get("ctx") or {}
+        if kind == "missing":
+            code, message = "required", f"缺少必填字段：{title}（{name}）"
+        elif kind == "enum":
+            info = schema.model_fields.get(name)
+            choices = _enum_of(info.annotation) if info is not None else None
+            allowed = (
+                "、".join(str(member.value) for member in choices) if choices else context.get("expected")
+            )
+            code, message = "invalid_choice", f"{title}取值无效：{_show(value)}，应为 {allowed} 之一"
+        elif kind == "string_too_short":
+            code, message = "required", f"{title}不能为空"
+        elif kind == "string_too_long":
+            code, message = "too_long", f"{title}过长：最多 {context.get('max_length')} 个字符"
+        elif kind == "string_pattern_mismatch":
+            code, message = "invalid_format", f"{title}格式无效：{_show(value)}（只能包含字母、数字和 - _ .）"
+        elif kind in {"string_type", "string_unicode"}:
+            code, message = "invalid_type", f"{title}应为文本，实为 {_show(value)}"
+        elif kind == "invalid_date":
+            code, message = "invalid_date", f"{title}日期无效：{_show(value)}，应为 YYYY-MM-DD"
+        elif kind in {"invalid_bool", "bool_type", "bool_parsing"}:
+            code, message = "invalid_bool", f"{title}应为 true 或 false，实为 {_show(value)}"
+        elif kind in {"list_type", "dict_type"}:
+            code, message = "invalid_type", f"{title}应为{'列表' if kind == 'list_type' else '对象'}"
+        else:
+            code, message = "invalid_value", f"{title}无效：{_show(value)}（{detail.get('msg', '')}）"
+        issues.append(Issue(location, field_path, code, message))
+    return issues
+
+
+def _first_difference(first: RecordModel, second: RecordModel) -> str:
+    for name in type(first).model_fields:
+        if getattr(first, name) != getattr(second, name):
+            return name
+    return ""
+
+
+def _parse(readers: Sequence[RecordReader], registry: Mapping[str, RecordHandler]) -> _Parsed:
+    """Read and validate every line; keep one record per key; no database access."""
+    parsed = _Parsed()
+    for reader in readers:
+        for location, item in reader.read():
+            if isinstance(item, Issue):
+                parsed.issues.append(item)
+                continue
+            kind = item.get(RECORD_FIELD)
+            if kind is None:
+                parsed.issues.append(
+                    Issue(location, RECORD_FIELD, "missing_record_kind", "缺少记录类型字段 record")
+                )
+                continue
+            handler = registry.get(kind) if isinstance(kind, str) else None
+            if handler is None:
+                if isinstance(kind, str) and kind in PLANNED_KINDS:
+                    code, message = (
+                        "unsupported_record_kind",
+                        f"暂不支持的记录类型：{kind}（{PLANNED_KINDS[kind]}）",
+                    )
+                else:
+                    code, message = "unknown_record_kind", f"未知的记录类型：{_show(kind)}"
+                parsed.issues.append(Issue(location, RECORD_FIELD, code, message))
+                continue
+            counts = parsed.counts.setdefault(kind, {"records": 0, "duplicates": 0})
+            counts["records"] += 1
+            parsed.record_count += 1
+            data = {name: value for name, value in item.items() if name != RECORD_FIELD}
+            if reader.tabular:
+                data = _from_headers(handler.schema, data)
+            try:
+                record = handler.schema.model_validate(data)
+            except ValidationError as exc:
+                parsed.issues.extend(validation_issues(handler.schema, exc, location))
+                continue
+            key = handler.key(record)
+            records = parsed.records.setdefault(kind, {})
+            first = records.get(key)
+            if first is None:
+                records[key] = Located(location, record)
+            elif first.record == record:
+                counts["duplicates"] += 1
+            else:
+                name = _first_difference(first.record, record)
+                title = _field_title(handler.schema, name)
+                parsed.issues.append(
+                    Issue(
+                        location,
+                        name,
+                        "duplicate_conflict",
+                        f"{handler.label} {'/'.join(key)} 在 {first.location} 已出现，内容不同（{title}："
+                        f"{_show(_plain(getattr(first.record, name, None)))} 与 "
+                        f"{_show(_plain(getattr(record, name, None)))}）",
+                    )
+                )
+    return parsed
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _from_headers(schema: type[RecordModel], data: dict[str, Any]) -> dict[str, Any]:
+    """Table headers (English field names, or the Chinese titles) → field names."""
+    names: dict[str, str] = {}
+    for name, info in schema.model_fields.items():
+        names[name.lower()] = name
+        if info.title:
+            names[info.title] = name
+    return {
+        names.get(header.strip().lower(), names.get(header.strip(), header)): v for header, v in data.items()
+    }
+
+
+def _final_counts(parsed: _Parsed, plans: Sequence[KindPlan]) -> dict[str, dict[str, int]]:
+    counts = {kind: dict(values) for kind, values in parsed.counts.items()}
+    for plan in plans:
+        if plan.kind in counts:
+            counts[plan.kind].update(
+                created=len(plan.create), updated=len(plan.update), unchanged=plan.unchanged
+            )
+        for kind, derived in plan.derived.items():
+            counts[kind] = dict(derived)
+    return counts
+
+
+def _record_batch(
+    *,
+    actor: Any,
+    started_at: Any,
+    clock: float,
+    readers: Sequence[RecordReader],
+    status: str,
+    dry_run: bool,
+    parsed: _Parsed,
+    counts: dict[str, dict[str, int]],
+    issues: list[Issue],
+) -> ImportBatch:
+    formats = list(dict.fromkeys(reader.format for reader in readers))
+    return ImportBatch.objects.create(
+        created_by=actor if getattr(actor, "pk", None) else None,
+        actor_name=str(actor) if actor is not None else "系统（命令行）",
+        started_at=started_at,
+        source_name=", ".join(reader.source for reader in readers)[:500],
+        source_format="+".join(formats)[:32],
+        status=status,
+        is_dry_run=dry_run,
+        record_count=parsed.record_count,
+        counts=counts,
+        errors=[issue.as_dict() for issue in issues[:ERROR_LIMIT]],
+        error_count=len(issues),
+        duration_ms=int((time.monotonic() - clock) * 1000),
+    )
+
+
+def import_batch_run(
+    *,
+    actor: Any,
+    source_name: str,
+    lines_or_reader: Iterable[str] | str | bytes | RecordReader | Sequence[RecordReader],
+    dry_run: bool = False,
+) -> BatchResult:
+    """Import one batch: every record written in one transaction, or none and every error reported.
+
+    ``lines_or_reader`` is JSON Lines text (lines, a string or bytes, named ``source_name``), a
+    reader, or several readers (several files form one batch). Steps: read and validate each
+    line; drop identical repeats of a key (a repeat with different content is an error); check
+    references against the database and the whole batch (forward references allowed); then, with
+    no error and unless ``dry_run``, write kind by kind in the registry's order with audit events,
+    and the :class:`ImportBatch`, in one transaction. A rejected batch or a dry run writes only
+    its :class:`ImportBatch`. Not ``@transaction.atomic`` itself on purpose: the record of a
+    rejected batch must be kept while everything else is rolled back.
+    """
+    clock = time.monotonic()
+    started_at = timezone.now()
+    readers = _readers(source_name, lines_or_reader)
+    parsed = _parse(readers, REGISTRY)
+    issues = list(parsed.issues)
+    plans: list[KindPlan] = []
+    order = {reader.source: index for index, reader in enumerate(readers)}
+
+    def record(status: str) -> BatchResult:
+        issues.sort(key=lambda issue: (order.get(issue.location.source, len(order)), issue.location.line))
+        counts = _final_counts(parsed, plans)
+        batch = _record_batch(
+            actor=actor,
+            started_at=started_at,
+            clock=clock,
+            readers=readers,
+            status=status,
+            dry_run=dry_run,
+            parsed=parsed,
+            counts=counts,
+            issues=issues,
+        )
+        return BatchResult(batch=batch, counts=counts, issues=issues)
+
+    if issues:
+        return record(ImportBatchStatus.REJECTED)
+    try:
+        with transaction.atomic():
+            context = BatchContext(actor=actor, registry=REGISTRY, parsed=parsed)
+            for handler in REGISTRY.values():
+                handler.check(context)
+            if context.issues:
+                issues.extend(context.issues)
+                transaction.set_rollback(True)
+            else:
+                plans = [handler.plan(context) for handler in REGISTRY.values()]
+                if dry_run:
+                    transaction.set_rollback(True)
+                else:
+                    for handler, plan in zip(REGISTRY.values(), plans, strict=True):
+                        handler.write(context, plan)
+                    return record(ImportBatchStatus.ACCEPTED)
+    except Exception as exc:
+        # Any failure while writing rolls the whole batch back; the run is still recorded.
+        logger.exception("import batch failed while writing")
+        plans = []
+        issues.append(
+            Issue(
+                Location(readers[0].source if readers else source_name, 0),
+                "",
+                "write_failed",
+                f"写入数据库时出错，本批次已全部回滚（{type(exc).__name__}）",
+            )
+        )
+    if issues:
+        return record(ImportBatchStatus.REJECTED)
+    return record(ImportBatchStatus.VALIDATED)
