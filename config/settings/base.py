@@ -126,6 +126,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = LIANJIAN_HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 # Bootstrap 5 comes from the PyPI package bootstrap-wrapper, htmx from django-js-lib-htmx; both are
 # served from this machine (the intranet has no internet: no CDN, ever).
 STATICFILES_DIRS = [("bootstrap", Path(str(distribution("bootstrap-wrapper").locate_file("bootstrap"))))]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
-from config.settings.base import *  # noqa: F403
+# Tests never touch the user's ~/.lianjian.
+os.environ.setdefault("LIANJIAN_HOME", tempfile.mkdtemp(prefix="lianjian-test-home-"))
+
+from config.settings.base import *  # noqa: E402, F403
 
 SECRET_KEY = "test-only-secret-key-not-for-any-deployment"  # noqa: S105
 DEBUG = False

@@ -91,7 +91,7 @@ class NotUsernameValidator:
 
     def validate(self, password: str, user: Any = None) -> None:
         username = (getattr(user, "username", "") or "").lower()
-        if len(username) < 3:
+        if len(username) < 4:  # shorter names match ordinary words
             return
         lowered = password.lower()
         if username in lowered or username[::-1] in lowered:

@@ -210,7 +210,6 @@ def session_logout(*, request: HttpRequest) -> None:
         django_logout(request)
 
 
-@transaction.atomic
 def session_touch(*, user: User, session_key: str, ip: str | None, user_agent: str) -> str:
     """Check the session on each request: "" if it may go on, else the reason it has ended.
 
@@ -218,6 +217,9 @@ def session_touch(*, user: User, session_key: str, ip: str | None, user_agent: s
     ``last_seen_at`` is written at most once a minute, so the timeout is exact to a minute and
     errs on the side of signing out. A signed-in session without a record (one created outside
     :func:`session_login`) gets one, so that it can be listed and forced out.
+
+    Not atomic on the common path: it runs on every request, and an SQLite transaction in
+    IMMEDIATE mode would take the write lock even for this read. Writes open their own.
     """
     now = timezone.now()
     user_session = UserSession.objects.filter(session_key=session_key).first()
@@ -230,27 +232,33 @@ def session_touch(*, user: User, session_key: str, ip: str | None, user_agent: s
         return user_session.end_reason or SessionEndReason.FORCED
     idle_minutes: int = settings.LIANJIAN_IDLE_TIMEOUT_MINUTES
     if idle_minutes > 0 and now - user_session.last_seen_at > timedelta(minutes=idle_minutes):
-        before = _session_snapshot(user_session)
-        _end_session(user_session, reason=SessionEndReason.IDLE_TIMEOUT, at=now)
-        _log_login_event(
-            username=user.username,
-            user=user,
-            outcome=LoginOutcome.IDLE_TIMEOUT,
-            ip=ip,
-            user_agent=user_agent,
-            at=now,
-        )
-        audit_record(
-            actor=user,
-            action="accounts.session.timeout",
-            target=user_session,
-            before=before,
-            after=_session_snapshot(user_session),
-        )
+        _session_time_out(user_session, ip=ip, user_agent=user_agent, at=now)
         return SessionEndReason.IDLE_TIMEOUT
     if now - user_session.last_seen_at >= LAST_SEEN_GRANULARITY:
         UserSession.objects.filter(pk=user_session.pk).update(last_seen_at=now)
     return ""
+
+
+@transaction.atomic
+def _session_time_out(user_session: UserSession, *, ip: str | None, user_agent: str, at: datetime) -> None:
+    before = _session_snapshot(user_session)
+    _end_session(user_session, reason=SessionEndReason.IDLE_TIMEOUT, at=at)
+    user = user_session.user
+    _log_login_event(
+        username=user.username,
+        user=user,
+        outcome=LoginOutcome.IDLE_TIMEOUT,
+        ip=ip,
+        user_agent=user_agent,
+        at=at,
+    )
+    audit_record(
+        actor=user,
+        action="accounts.session.timeout",
+        target=user_session,
+        before=before,
+        after=_session_snapshot(user_session),
+    )
 
 
 @transaction.atomic

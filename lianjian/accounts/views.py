@@ -41,10 +41,11 @@ from lianjian.common.permissions import Perm
 from lianjian.common.views import require_perm
 
 
-def _form_errors(form: Any, exc: ValidationError) -> None:
+def _form_errors(form: Any, exc: ValidationError, aliases: dict[str, str] | None = None) -> None:
     """Put a service's ValidationError on the form (field errors where the field exists)."""
     if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
+        for name, errors in exc.error_dict.items():
+            field = (aliases or {}).get(name, name)
             target = field if field in form.fields else None
             for error in errors:
                 form.add_error(target, error.messages)
@@ -190,7 +191,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
                     must_change=data["must_change"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                _form_errors(form, exc, {"password": "new_password"})
             else:
                 messages.success(request, f"已创建用户 {user.username}。")
                 return redirect("accounts:user_detail", pk=user.pk)

@@ -76,7 +76,8 @@ def change_rows(before: Any, after: Any) -> list[dict[str, Any]]:
     if isinstance(before, dict) or isinstance(after, dict):
         old = before if isinstance(before, dict) else {}
         new = after if isinstance(after, dict) else {}
-        keys = list(old) + [key for key in new if key not in old]
+        # Sorted: PostgreSQL's jsonb does not keep the order the values were written in.
+        keys = sorted(set(old) | set(new))
         return [
             {
                 "field": key,

@@ -187,9 +187,17 @@ class RecordHandler(Protocol):
     and their audit events, inside the batch's one transaction).
     """
 
-    kind: str
-    label: str
-    schema: type[RecordModel]
+    @property
+    def kind(self) -> str: ...
+    @property
+    def label(self) -> str:
+        """The kind's Chinese name (单位, 人员 …)."""
+        ...
+
+    @property
+    def schema(self) -> type[RecordModel]:
+        """The pydantic model of one record of this kind."""
+        ...
 
     def key(self, record: Any) -> Key: ...
     def load(self, keys: Collection[Key]) -> dict[Key, Any]: ...

@@ -191,7 +191,8 @@ class CsvReader(RecordReader):
                 yield self.issue(
                     1,
                     "unknown_record_kind",
-                    "无法确定 CSV 文件的记录类型：请按记录类型命名文件（如 staff.csv、人员.csv），或增加 record 列",
+                    "无法确定 CSV 文件的记录类型：请按记录类型命名文件"
+                    "（如 staff.csv、人员.csv），或增加 record 列",
                     RECORD_FIELD,
                 )
                 return

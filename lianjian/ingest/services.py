@@ -25,7 +25,7 @@ from lianjian.common.records import Issue, Key, KindPlan, Located, Location, Rec
 from lianjian.ingest.choices import ImportBatchStatus
 from lianjian.ingest.models import ERROR_LIMIT, ImportBatch
 from lianjian.ingest.readers import RECORD_FIELD, JsonLinesReader, RecordReader
-from lianjian.ingest.registry import PLANNED_KINDS, REGISTRY, kind_labels
+from lianjian.ingest.registry import PLANNED_KINDS, REGISTRY
 
 logger = logging.getLogger(__name__)
 
@@ -106,9 +106,13 @@ class BatchContext:
 def _readers(source_name: str, lines_or_reader: Any) -> list[RecordReader]:
     if isinstance(lines_or_reader, RecordReader):
         return [lines_or_reader]
-    if isinstance(lines_or_reader, Sequence) and not isinstance(lines_or_reader, str | bytes):
-        if lines_or_reader and all(isinstance(item, RecordReader) for item in lines_or_reader):
-            return list(lines_or_reader)
+    if (
+        isinstance(lines_or_reader, Sequence)
+        and not isinstance(lines_or_reader, str | bytes)
+        and lines_or_reader
+        and all(isinstance(item, RecordReader) for item in lines_or_reader)
+    ):
+        return list(lines_or_reader)
     if isinstance(lines_or_reader, str):
         lines_or_reader = lines_or_reader.split("\n")
     if isinstance(lines_or_reader, bytes):

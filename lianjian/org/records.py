@@ -42,16 +42,14 @@ from lianjian.org.models import Department, LawFirm, Lawyer, PowerRule, Relation
 CHUNK = 500  # keys per IN (...) query: well below SQLite's variable limit
 
 
-def _text(max_length: int, *, pattern: str | None = None) -> Any:
-    return Annotated[str, StringConstraints(min_length=1, max_length=max_length, pattern=pattern)]
-
-
-UnitCode = _text(32, pattern=r"^[0-9A-Za-z_.\-]+$")  # part of the unit's path: no "/"
-Code32 = _text(32)
-Code40 = _text(40)
-Code64 = _text(64)
-Name50 = _text(50)
-Name100 = _text(100)
+# Lengths are the database columns' (PostgreSQL enforces them; SQLite would not).
+UnitCode = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z_.\-]+$")]
+"""A unit code becomes part of the unit's path, so it may not contain "/"."""
+Code32 = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+Code40 = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+Code64 = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Name50 = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+Name100 = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
 def _split_list(value: Any) -> Any:
@@ -433,6 +431,8 @@ class UnitHandler(OrgRecordHandler[UnitRecord, Unit]):
         instance.extra = record.extra
 
     def write(self, ctx: RecordContext, plan: KindPlan) -> None:
+        if not ctx.batch(self.kind):
+            return
         paths: dict[str, str] = plan.state["paths"]
         by_depth: dict[int, list[UnitRecord]] = {}
         for located in plan.create:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from lianjian.accounts.models import LoginEvent, RoleAssignment, User, UserSession
 from lianjian.accounts.tests.factories import UserFactory, grant
@@ -141,7 +142,12 @@ def test_user_create_refuses_staff_outside_scope_unknown_or_taken(org, county_pr
     response = client.post(reverse("accounts:user_create"), _create_form("", username="prosecutor"))
     assert response.context["form"].errors == {"username": ["用户名已存在"]}
     response = client.post(reverse("accounts:user_create"), {**_create_form(""), "new_password": "weak"})
-    assert "new_password_again" in response.context["form"].errors
+    assert response.context["form"].errors == {"new_password_again": ["两次输入的新密码不一致"]}
+    weak = {**_create_form(""), "new_password": "weakpass1", "new_password_again": "weakpass1"}
+    response = client.post(reverse("accounts:user_create"), weak)
+    assert response.context["form"].errors == {
+        "new_password": ["密码须包含大写字母、小写字母、数字、特殊符号中的至少 3 类"]
+    }
     assert User.objects.count() == users
     assert AuditEvent.objects.count() == 0
 
@@ -326,3 +332,51 @@ def test_login_log_of_a_city_scoped_auditor_excludes_other_cities_and_unknown_na
     response = _client_for(city_auditor).get(reverse("accounts:login_log"))
     assert [row[1] for row in _rows(response)] == ["prosecutor"]
     assert LoginEvent.objects.count() == 3
+
+
+# --- pages render, query budgets ------------------------------------------------------------
+
+
+def test_forms_render_with_csrf_and_chinese_labels(system_admin, security_admin, county_prosecutor):
+    admin = _client_for(system_admin)
+    for url in (
+        reverse("accounts:user_create"),
+        reverse("accounts:user_password_reset", args=[county_prosecutor.pk]),
+        reverse("accounts:user_detail", args=[county_prosecutor.pk]),
+    ):
+        body = admin.get(url).content.decode()
+        assert "csrfmiddlewaretoken" in body
+    assert "对应人员工号" in admin.get(reverse("accounts:user_create")).content.decode()
+    assert "停用" in admin.get(reverse("accounts:user_detail", args=[county_prosecutor.pk])).content.decode()
+    body = (
+        _client_for(security_admin).get(reverse("accounts:grant_detail", args=[county_prosecutor.pk])).content
+    )
+    text = body.decode()
+    assert "授予角色" in text
+    assert "嘉峪关" not in text  # only units inside the grantor's scope are offered
+    assert "兰州市城关区人民检察院" in text
+
+
+def test_list_pages_use_a_fixed_number_of_queries(
+    org, system_admin, security_admin, audit_admin, django_assert_max_num_queries
+):
+    for n in range(25):
+        user = UserFactory(username=f"bulk{n}", staff=StaffFactory(department=org.criminal))
+        grant(user, "PROSECUTOR", "SELF")
+        UserSession.objects.create(
+            user=user, session_key=f"k{n:039d}", started_at=timezone.now(), last_seen_at=timezone.now()
+        )
+        LoginEvent.objects.create(
+            username=user.username, user=user, outcome="SUCCESS", occurred_at=timezone.now()
+        )
+    cases = [
+        (system_admin, "accounts:user_list"),
+        (security_admin, "accounts:grant_list"),
+        (security_admin, "accounts:session_list"),
+        (audit_admin, "accounts:login_log"),
+    ]
+    for user, name in cases:
+        client = _client_for(user)
+        client.get(reverse(name))  # the session record is created on the first request
+        with django_assert_max_num_queries(10):  # 8-9 measured, whatever the number of rows
+            assert client.get(reverse(name)).status_code == 200

@@ -17,7 +17,9 @@ from lianjian.audit.verify import audit_chain_verify
 
 pytestmark = pytest.mark.django_db
 
-CLERK = Actor(pk=7, name="何平（prosecutor）", audit_unit_code="620102", audit_unit_path="/620000/620100/620102/")
+CLERK = Actor(
+    pk=7, name="何平（prosecutor）", audit_unit_code="620102", audit_unit_path="/620000/620100/620102/"
+)
 
 
 def _recomputed(event: AuditEvent) -> str:
@@ -41,7 +43,9 @@ def _recomputed(event: AuditEvent) -> str:
 
 def test_audit_record_appends_chained_events() -> None:
     first = audit_record(actor=CLERK, action="org.staff.update", target_type="org.staff", target_id="1")
-    second = audit_record(actor=None, action="org.unit.create", target_repr="新单位", after={"code": "620104"})
+    second = audit_record(
+        actor=None, action="org.unit.create", target_repr="新单位", after={"code": "620104"}
+    )
 
     stored = list(AuditEvent.objects.order_by("seq"))
     assert [e.seq for e in stored] == [1, 2]
@@ -64,7 +68,12 @@ def test_audit_record_files_the_actor_with_unit_code_and_path() -> None:
 def test_a_system_action_is_filed_under_system() -> None:
     event = audit_record(actor=None, action="ingest.batch.run")
 
-    assert (event.actor_id, event.actor_name, event.actor_unit, event.actor_unit_path) == (None, "系统", "", "")
+    assert (event.actor_id, event.actor_name, event.actor_unit, event.actor_unit_path) == (
+        None,
+        "系统",
+        "",
+        "",
+    )
 
 
 def test_audit_record_takes_the_target_from_a_model(audit_admin: Any) -> None:
@@ -101,7 +110,9 @@ def test_audit_record_commits_with_the_change_it_records(audit_admin: Any) -> No
         audit_record(actor=audit_admin, action="accounts.user.update", target=audit_admin)
 
     assert user_model.objects.get(pk=audit_admin.pk).display_name == "新名字"
-    assert AuditEvent.objects.filter(action="accounts.user.update", target_id=str(audit_admin.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="accounts.user.update", target_id=str(audit_admin.pk)).count() == 1
+    )
 
 
 def test_audit_read_records_who_looked_at_what(audit_admin: Any) -> None:
@@ -144,7 +155,13 @@ def test_values_that_json_databases_rewrite_still_verify() -> None:
     )
 
     event = AuditEvent.objects.get()
-    assert event.before == {"score": 2, "big": 10**20, "ratio": 0.1, "when": "2026-01-05", "nested": [1, {"x": 3.5}]}
+    assert event.before == {
+        "score": 2,
+        "big": 10**20,
+        "ratio": 0.1,
+        "when": "2026-01-05",
+        "nested": [1, {"x": 3.5}],
+    }
     assert audit_chain_verify().ok
 
 

@@ -16,9 +16,7 @@ KEY = bytes.fromhex("0123456789abcdeffedcba9876543210")
 
 
 def test_sm3_of_abc_is_the_standard_example_1() -> None:
-    assert provider.hash(b"abc").hex() == (
-        "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
-    )
+    assert provider.hash(b"abc").hex() == ("66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0")
 
 
 def test_sm3_of_64_bytes_is_the_standard_example_2() -> None:
