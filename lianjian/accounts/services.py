@@ -17,7 +17,7 @@ from django.contrib.auth import login
 from django.contrib.auth import logout as django_logout
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -137,12 +137,18 @@ def session_login(*, request: HttpRequest, username: str, password: str) -> Logi
             username=username, user=user, outcome=LoginOutcome.INACTIVE, ip=ip, user_agent=user_agent, at=now
         )
         return LoginResult(None, INACTIVE_MESSAGE)
+    previous_key = request.session.session_key
     with transaction.atomic():
         login(request, user, backend=MODEL_BACKEND)
         if request.session.session_key is None:
             request.session.save()
         session_key = request.session.session_key
         assert session_key is not None
+        if previous_key and previous_key != session_key:
+            # Signing in over another signed-in session replaces it: its record ends too.
+            UserSession.objects.live().filter(session_key=previous_key).update(
+                ended_at=now, end_reason=SessionEndReason.LOGOUT
+            )
         session_open(user=user, session_key=session_key, ip=ip, user_agent=user_agent)
     return LoginResult(user)
 
@@ -224,9 +230,18 @@ def session_touch(*, user: User, session_key: str, ip: str | None, user_agent: s
     now = timezone.now()
     user_session = UserSession.objects.filter(session_key=session_key).first()
     if user_session is None:
-        UserSession.objects.create(
-            user=user, session_key=session_key, ip=ip, user_agent=user_agent, started_at=now, last_seen_at=now
-        )
+        try:
+            with transaction.atomic():
+                UserSession.objects.create(
+                    user=user,
+                    session_key=session_key,
+                    ip=ip,
+                    user_agent=user_agent,
+                    started_at=now,
+                    last_seen_at=now,
+                )
+        except IntegrityError:
+            pass  # a parallel request of the same session created it first
         return ""
     if user_session.ended_at is not None or user_session.user_id != user.pk:
         return user_session.end_reason or SessionEndReason.FORCED

@@ -219,3 +219,15 @@ def test_logout_by_get_is_not_allowed(client, county_prosecutor, password, login
     login_post(client, "prosecutor", password)
     assert client.get(reverse("accounts:logout")).status_code == 405
     assert UserSession.objects.get().ended_at is None
+
+
+def test_signing_in_over_another_session_ends_its_record(
+    client, county_prosecutor, department_head, password, login_post
+):
+    login_post(client, "prosecutor", password)
+    login_post(client, "head", password)
+    assert list(UserSession.objects.order_by("pk").values_list("user__username", "end_reason")) == [
+        ("prosecutor", "LOGOUT"),
+        ("head", ""),
+    ]
+    assert client.session["_auth_user_id"] == str(department_head.pk)

@@ -32,8 +32,10 @@ PAGES = [
 ]
 
 
-def _at(*moment: int) -> Any:
-    return mock.patch("lianjian.audit.services.timezone.now", return_value=datetime(*moment, tzinfo=SHANGHAI))
+def _at(year: int, month: int, day: int, hour: int, minute: int) -> Any:
+    """Events written at this Beijing time."""
+    moment = datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+    return mock.patch("lianjian.audit.services.timezone.now", return_value=moment)
 
 
 @pytest.fixture

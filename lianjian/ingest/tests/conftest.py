@@ -31,4 +31,4 @@ def run(lines: list[str] | str | bytes, *, actor: Any = None, dry_run: bool = Fa
 def table_counts() -> dict[str, int]:
     """Row counts of every table an import may write (the ImportBatch log aside)."""
     models = [Unit, Department, Staff, StaffChange, LawFirm, Lawyer, Relation, PowerRule, AuditEvent]
-    return {model.__name__: model.objects.count() for model in models}
+    return {model.__name__: model._default_manager.count() for model in models}

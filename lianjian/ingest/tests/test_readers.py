@@ -14,7 +14,11 @@ from lianjian.ingest.services import import_batch_run
 from lianjian.ingest.tests.conftest import table_counts
 from lianjian.org.models import Unit
 
-UNITS_CSV = "单位编码,单位名称,层级,上级单位编码\n510000,四川省人民检察院,PROVINCE,\n510900,遂宁市人民检察院,CITY,510000\n"
+UNITS_CSV = (
+    "单位编码,单位名称,层级,上级单位编码\n"
+    "510000,四川省人民检察院,PROVINCE,\n"
+    "510900,遂宁市人民检察院,CITY,510000\n"
+)
 
 
 @pytest.mark.django_db
@@ -34,7 +38,10 @@ def test_csv_units_import_in_each_encoding(data: bytes) -> None:
     result = import_batch_run(actor=None, source_name="单位.csv", lines_or_reader=reader)
 
     assert result.is_accepted, result.issues
-    assert dict(Unit.objects.values_list("code", "path")) == {"510000": "/510000/", "510900": "/510000/510900/"}
+    assert dict(Unit.objects.values_list("code", "path")) == {
+        "510000": "/510000/",
+        "510900": "/510000/510900/",
+    }
     assert result.batch.source_format == "csv"
 
 
@@ -78,8 +85,21 @@ def test_json_lines_reader_keeps_line_numbers_over_blank_lines() -> None:
 records = st.fixed_dictionaries(
     {"record": st.sampled_from([*REGISTRY, "event", "x"])},
     optional={
-        name: st.one_of(st.none(), st.text(max_size=12), st.integers(), st.booleans(), st.lists(st.text(max_size=5)))
-        for name in ("code", "id", "name", "unit", "level", "parent", "positions", "joined_on", "staff", "kind")
+        name: st.one_of(
+            st.none(), st.text(max_size=12), st.integers(), st.booleans(), st.lists(st.text(max_size=5))
+        )
+        for name in (
+            "code",
+            "id",
+            "name",
+            "unit",
+            "level",
+            "parent",
+            "positions",
+            "joined_on",
+            "staff",
+            "kind",
+        )
     },
 ).map(lambda record: json.dumps(record, ensure_ascii=False))
 lines = st.lists(st.one_of(st.text(max_size=40), records), max_size=8)
