@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from lianjian.accounts.tests.factories import UserFactory, grant
 from lianjian.audit.models import AuditEvent
 from lianjian.audit.services import audit_record
-from lianjian.org.models import PowerRule, Relation, Staff
+from lianjian.org.models import PowerRule, Relation, Staff, Unit
 
 PERSONAS = [
     "county_prosecutor",
@@ -103,15 +103,26 @@ PAGES: dict[str, tuple[Args, dict[str, int]]] = {
     ),
     "accounts:user_list": (NO_ARGS, everyone_but("system_admin")),
     "accounts:user_create": (NO_ARGS, everyone_but("system_admin")),
-    "accounts:user_detail": (lambda org, users: [users["county_prosecutor"].pk], everyone_but("system_admin")),
+    "accounts:user_detail": (
+        lambda org, users: [users["county_prosecutor"].pk],
+        everyone_but("system_admin"),
+    ),
     "accounts:grant_list": (NO_ARGS, everyone_but("security_admin")),
-    "accounts:grant_detail": (lambda org, users: [users["county_prosecutor"].pk], everyone_but("security_admin")),
+    "accounts:grant_detail": (
+        lambda org, users: [users["county_prosecutor"].pk],
+        everyone_but("security_admin"),
+    ),
     "accounts:session_list": (NO_ARGS, everyone_but("security_admin")),
     "accounts:login_log": (NO_ARGS, everyone_but("audit_admin")),
     "audit:event_list": (NO_ARGS, everyone_but("audit_admin")),
     "audit:event_detail": (lambda org, users: [users["_event"].pk], everyone_but("audit_admin")),
     "ingest:batch_list": (NO_ARGS, everyone_but(*IMPORTERS)),
     "ingest:batch_upload": (NO_ARGS, everyone_but(*IMPORTERS)),
+    # A batch run by the case manager: visible to its author only (no persona has scope ALL of 导入).
+    "ingest:batch_detail": (
+        lambda org, users: [users["_batch"].pk],
+        {**everyone_but("case_manager"), "political_officer": 404},
+    ),
 }
 
 # Data scope beyond the first column: objects of another county or city.
@@ -137,13 +148,24 @@ SCOPED_OBJECT_PAGES: list[tuple[str, Args, dict[str, int]]] = [
         _in_scope(everyone_but(*ORG_VIEWERS), ORG_VIEWERS - {"outsider"}),
     ),
     # A user of the other city is outside the city security administrator's scope.
-    ("accounts:grant_detail", lambda org, users: [users["outsider"].pk], {**everyone_but(), "security_admin": 404}),
+    (
+        "accounts:grant_detail",
+        lambda org, users: [users["outsider"].pk],
+        {**everyone_but(), "security_admin": 404},
+    ),
 ]
 
 # POST endpoints: who may, and a builder of (args, data, probe) where probe() reads the state
 # that a refused request must leave unchanged.
 Probe = Callable[[], Any]
 ActionBuilder = Callable[[Any, dict[str, Any]], tuple[list[Any], dict[str, Any], Probe]]
+
+
+def _upload() -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    line = '{"record": "unit", "code": "620105", "name": "新院", "level": "COUNTY", "parent": "620100"}\n'
+    return SimpleUploadedFile("units.jsonl", line.encode(), content_type="application/jsonl")
 
 
 def _user_active(users: dict[str, Any]) -> Probe:
@@ -175,13 +197,30 @@ ACTIONS: dict[str, tuple[set[str], ActionBuilder]] = {
     ),
     "accounts:session_force_logout": (
         {"security_admin"},
-        lambda org, users: ([users["_session"].pk], {}, lambda: type(users["_session"]).objects.get(pk=users["_session"].pk).ended_at),
+        lambda org, users: (
+            [users["_session"].pk],
+            {},
+            lambda: type(users["_session"]).objects.get(pk=users["_session"].pk).ended_at,
+        ),
+    ),
+    "ingest:batch_upload": (
+        IMPORTERS,
+        lambda org, users: (
+            [],
+            {"file": _upload()},
+            lambda: (Staff.objects.count(), Unit.objects.count()),
+        ),
     ),
     "org:power_rule_create": (
         POWER_MANAGERS,
         lambda org, users: (
             [],
-            {"unit": org.county.pk, "decision": "PROTEST", "effective_from": "2026-01-01", "positions": ["CHIEF"]},
+            {
+                "unit": org.county.pk,
+                "decision": "PROTEST",
+                "effective_from": "2026-01-01",
+                "positions": ["CHIEF"],
+            },
             lambda: PowerRule.objects.count(),
         ),
     ),
@@ -189,14 +228,27 @@ ACTIONS: dict[str, tuple[set[str], ActionBuilder]] = {
         RELATION_MANAGERS,
         lambda org, users: (
             [],
-            {"staff_no": "A100", "other_kind": "PERSON", "other": "P-1", "other_name": "某某", "relation": "SPOUSE"},
+            {
+                "staff_no": "A100",
+                "other_kind": "PERSON",
+                "other": "P-1",
+                "other_name": "某某",
+                "relation": "SPOUSE",
+            },
             lambda: Relation.objects.count(),
         ),
     ),
 }
 
 # Reachable without the matrix: the login page, logout, the API's own documentation and health.
-PUBLIC = {"accounts:login", "accounts:logout", "api:api-root", "api:openapi-json", "api:openapi-view", "api:health"}
+PUBLIC = {
+    "accounts:login",
+    "accounts:logout",
+    "api:api-root",
+    "api:openapi-json",
+    "api:openapi-view",
+    "api:health",
+}
 
 
 def _all_url_names() -> set[str]:
@@ -226,6 +278,15 @@ def users(request: Any, org: Any, client: Any) -> dict[str, Any]:
     from django.utils import timezone
 
     now = timezone.now()
+    from lianjian.ingest.services import import_batch_run
+
+    found["_batch"] = import_batch_run(
+        actor=found["case_manager"],
+        source_name="matrix.jsonl",
+        lines_or_reader=[
+            '{"record": "unit", "code": "620104", "name": "测试院", "level": "COUNTY", "parent": "620100"}'
+        ],
+    ).batch
     found["_session"] = UserSession.objects.create(
         user=found["county_prosecutor"], session_key="matrix-session", started_at=now, last_seen_at=now
     )
@@ -252,7 +313,9 @@ def test_page_answers_by_role_and_scope(name, persona, status, scoped, users, or
     response = client.get(url)
     assert response.status_code == status, f"{persona} GET {url}"
     # A GET never writes business data (reads of confidential data may add read events only).
-    assert AuditEvent.objects.filter(action__in=["accounts.role.grant", "org.relation.create"]).count() == before
+    assert (
+        AuditEvent.objects.filter(action__in=["accounts.role.grant", "org.relation.create"]).count() == before
+    )
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))

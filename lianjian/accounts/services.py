@@ -600,3 +600,43 @@ def role_revoke(*, actor: User, assignment: RoleAssignment) -> None:
         target_repr=target_repr,
         before=before,
     )
+
+
+@transaction.atomic
+def role_grant_system(
+    *,
+    user: User,
+    role: str,
+    scope: str,
+    unit: Unit | None = None,
+    department: Department | None = None,
+) -> RoleAssignment:
+    """Grant a role as the system itself (setup and the demo), before any security administrator.
+
+    Bounded by nothing but 三员分立 and the anchors a scope needs; audited with no actor, so the
+    log shows the grant came from the command line.
+    """
+    if role not in Role.values or scope not in DataScope.values:
+        raise ValidationError("未知的角色或数据范围")
+    if scope != DataScope.ALL and unit is None:
+        raise ValidationError("请选择范围单位")
+    if scope == DataScope.DEPARTMENT and (department is None or department.unit_id != unit.pk):  # type: ignore[union-attr]
+        raise ValidationError("范围部门须属于所选范围单位")
+    held = set(user.roles.values_list("role", flat=True))
+    if role in held:
+        raise ValidationError("该用户已拥有此角色")
+    if held and (role in ADMIN_ROLES or held & ADMIN_ROLES):
+        raise ValidationError(SEPARATION_MESSAGE)
+    assignment = RoleAssignment.objects.create(
+        user=user,
+        role=role,
+        scope=scope,
+        unit=None if scope == DataScope.ALL else unit,
+        department=department if scope == DataScope.DEPARTMENT else None,
+    )
+    user.__dict__.pop("_scope_cache", None)
+    user.__dict__.pop("_perm_cache", None)
+    audit_record(
+        actor=None, action="accounts.role.grant", target=assignment, after=_assignment_snapshot(assignment)
+    )
+    return assignment

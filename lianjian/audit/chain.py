@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +29,11 @@ def canonical(fields: dict[str, Any]) -> bytes:
     Keys are sorted, so PostgreSQL's ``jsonb`` (which reorders keys) gives back the same bytes.
     """
     return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def timestamp_text(moment: datetime) -> str:
+    """The time as hashed: ISO 8601 in UTC, which is how both databases give it back."""
+    return moment.astimezone(UTC).isoformat()
 
 
 HASHED_COLUMNS = (
@@ -70,7 +75,7 @@ def event_fields(
     """The content of one event as it is hashed (every column but ``id`` and ``hash``)."""
     return {
         "seq": seq,
-        "occurred_at": occurred_at.isoformat(),
+        "occurred_at": timestamp_text(occurred_at),
         "actor_id": actor_id,
         "actor_name": actor_name,
         "actor_unit": actor_unit,

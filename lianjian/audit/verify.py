@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from lianjian.audit.chain import GENESIS, HASHED_COLUMNS, canonical, chain_key
+from lianjian.audit.chain import GENESIS, HASHED_COLUMNS, canonical, chain_key, timestamp_text
 from lianjian.audit.checkpoints import Checkpoint, scan
 from lianjian.audit.models import AuditEvent
 from lianjian.common.crypto import provider
@@ -105,7 +105,7 @@ def audit_chain_verify(*, checkpoint_directory: Path | None = None) -> VerifyRes
                 row_id=row_id,
                 head=head,
             )
-        fields["occurred_at"] = fields["occurred_at"].isoformat()
+        fields["occurred_at"] = timestamp_text(fields["occurred_at"])
         if hmac(key, canonical(fields)).hex() != stored_hash:
             return _broken(
                 "content_changed",

@@ -24,11 +24,9 @@ COUNTIES = {
 UPPER_DEPARTMENTS = [
     ("D01", "第一检察部", "CRIMINAL"),
     ("D02", "第二检察部", "CRIMINAL"),
-    ("D05", "刑事执行检察部", "ENFORCEMENT"),
     ("D06", "民事检察部", "CIVIL"),
     ("D07", "行政检察部", "ADMINISTRATIVE"),
     ("D08", "公益诉讼检察部", "PUBLIC_INTEREST"),
-    ("D10", "控告申诉检察部", "COMPLAINT"),
     ("D20", "案件管理部", "CASE_MANAGEMENT"),
     ("D30", "检务督察部", "INSPECTION"),
     ("D40", "政治部", "POLITICAL"),
@@ -74,7 +72,9 @@ class _Names:
 
     def next(self) -> str:
         while True:
-            name = self.rng.choice(SURNAMES) + "".join(self.rng.choice(GIVEN) for _ in range(self.rng.choice((1, 2))))
+            name = self.rng.choice(SURNAMES) + "".join(
+                self.rng.choice(GIVEN) for _ in range(self.rng.choice((1, 2)))
+            )
             if name not in self.used:
                 self.used.add(name)
                 return name
@@ -105,15 +105,22 @@ def demo_records(seed: int = 2026) -> Iterator[dict[str, Any]]:
         departments = COUNTY_DEPARTMENTS if level == "COUNTY" else UPPER_DEPARTMENTS
         for code, name, kind in departments:
             yield {"record": "department", "unit": unit_code, "code": code, "name": name, "kind": kind}
-        leaders = ["CHIEF", "DEPUTY_CHIEF", "DEPUTY_CHIEF"] + (["COMMITTEE_MEMBER"] if level != "COUNTY" else [])
-        people: list[tuple[str, str]] = [(position, "D40" if i == 0 else "D01") for i, position in enumerate(leaders)]
-        business = [d for d in departments if d[2] in {"CRIMINAL", "CIVIL", "ADMINISTRATIVE", "PUBLIC_INTEREST"}]
-        for code, _name, _kind in departments:
-            people.append(("DEPT_HEAD", code))
-        for code, _name, _kind in business:
-            extra = 2 if code in {"D01", "D02"} else 1
-            people += [("PROSECUTOR", code)] * extra + [("ASSISTANT", code)]
-        people.append(("CLERK", "D20"))
+        leaders = ["CHIEF", "DEPUTY_CHIEF"] + (
+            ["DEPUTY_CHIEF", "COMMITTEE_MEMBER"] if level != "COUNTY" else []
+        )
+        people: list[tuple[str, str]] = [
+            (position, "D40" if i == 0 else "D01") for i, position in enumerate(leaders)
+        ]
+        people += [("DEPT_HEAD", code) for code, _name, _kind in departments]
+        prosecutors = {"D01": 2, "D02": 2} if level != "COUNTY" else {"D01": 1, "D02": 2}
+        for code, _name, kind in departments:
+            if kind in {"CRIMINAL", "CIVIL", "ADMINISTRATIVE", "PUBLIC_INTEREST"}:
+                people += [("PROSECUTOR", code)] * prosecutors.get(code, 1)
+        people += (
+            [("ASSISTANT", "D01"), ("ASSISTANT", "D02")] if level != "COUNTY" else [("ASSISTANT", "D01")]
+        )
+        if level == "COUNTY":
+            people.append(("CLERK", "D20"))
         for position, department in people:
             staff_seq += 1
             staff_no = f"{unit_code[:4]}{staff_seq:04d}"
@@ -125,7 +132,8 @@ def demo_records(seed: int = 2026) -> Iterator[dict[str, Any]]:
                 "unit": unit_code,
                 "department": department,
                 "position": position,
-                "is_quota_prosecutor": position in {"CHIEF", "DEPUTY_CHIEF", "COMMITTEE_MEMBER", "DEPT_HEAD", "PROSECUTOR"},
+                "is_quota_prosecutor": position
+                in {"CHIEF", "DEPUTY_CHIEF", "COMMITTEE_MEMBER", "DEPT_HEAD", "PROSECUTOR"},
                 "joined_on": joined.isoformat(),
                 "left_on": None,
             }
@@ -180,15 +188,15 @@ def demo_records(seed: int = 2026) -> Iterator[dict[str, Any]]:
         ("91620500MA72B0003X", "天水麦积山律师事务所"),
         ("91620000MA72C0004X", "甘肃正信律师事务所"),
     ]
-    lawyers: list[str] = []
+    lawyers: list[tuple[str, str]] = []
     for n in range(12):
         firm_id, firm_name = firms[n % len(firms)]
         license_no = f"162012019{n:06d}"
-        lawyers.append(license_no)
+        lawyers.append((license_no, names.next()))
         yield {
             "record": "lawyer",
             "id": license_no,
-            "name": names.next(),
+            "name": lawyers[-1][1],
             "firm_id": firm_id,
             "firm_name": firm_name,
             "former_staff": former if n == 0 else None,
@@ -201,11 +209,21 @@ def demo_records(seed: int = 2026) -> Iterator[dict[str, Any]]:
             relation_seq += 1
             relation = kinds[relation_seq % len(kinds)]
             if relation_seq % 3 == 0:
-                lawyer = lawyers[relation_seq % len(lawyers)]
-                other: dict[str, Any] = {"other_kind": "LAWYER", "other": lawyer, "other_name": ""}
+                lawyer, lawyer_name = lawyers[relation_seq % len(lawyers)]
+                other: dict[str, Any] = {"other_kind": "LAWYER", "other": lawyer, "other_name": lawyer_name}
             else:
-                other = {"other_kind": "PERSON", "other": f"P{unit_code}{relation_seq:03d}", "other_name": names.next()}
-            yield {"record": "relation", "id": f"RL-{relation_seq:04d}", "staff": staff_no, "relation": relation, **other}
+                other = {
+                    "other_kind": "PERSON",
+                    "other": f"P{unit_code}{relation_seq:03d}",
+                    "other_name": names.next(),
+                }
+            yield {
+                "record": "relation",
+                "id": f"RL-{relation_seq:04d}",
+                "staff": staff_no,
+                "relation": relation,
+                **other,
+            }
 
     for decision, kind, positions in STANDARD_POWERS:
         yield {

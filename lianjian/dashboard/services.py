@@ -58,7 +58,9 @@ def demo_accounts_ensure() -> list[DemoAccount]:
             )
             unit = Unit.objects.get(code=unit_code) if unit_code else None
             department = (
-                Department.objects.get(pk=staff.department_id) if staff and scope == DataScope.DEPARTMENT else None
+                Department.objects.get(pk=staff.department_id)
+                if staff and scope == DataScope.DEPARTMENT
+                else None
             )
             accounts.role_grant_system(user=user, role=role, scope=scope, unit=unit, department=department)
         accounts_out.append(

@@ -9,7 +9,9 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_department_head_finds_staff_through_department_tree(live_server, page, department_head, org, password):
+def test_department_head_finds_staff_through_department_tree(
+    live_server, page, department_head, org, password
+):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", department_head.username)
     page.fill("input[name=password]", password)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -162,6 +165,15 @@ def test_values_that_json_databases_rewrite_still_verify() -> None:
         "when": "2026-01-05",
         "nested": [1, {"x": 3.5}],
     }
+    assert audit_chain_verify().ok
+
+
+def test_a_time_given_in_another_zone_still_verifies() -> None:
+    beijing = datetime(2026, 3, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with mock.patch("lianjian.audit.services.timezone.now", return_value=beijing):
+        audit_record(actor=CLERK, action="org.staff.update")
+
+    assert AuditEvent.objects.get().occurred_at == beijing
     assert audit_chain_verify().ok
 
 

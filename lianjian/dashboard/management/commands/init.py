@@ -14,6 +14,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         database = settings.DATABASES["default"]
-        where = database["NAME"] if database["ENGINE"].endswith("sqlite3") else f"{database.get('HOST')}/{database['NAME']}"
+        where = (
+            database["NAME"]
+            if database["ENGINE"].endswith("sqlite3")
+            else f"{database.get('HOST')}/{database['NAME']}"
+        )
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(f"数据库已就绪：{where}")
