@@ -34,8 +34,6 @@ def run(*args: str, env: dict[str, str] | None = None) -> None:
 
 
 def setup(*, dev: bool) -> None:
-    if sys.version_info < (3, 11):
-        sys.exit("需要 Python 3.11 或更高版本 (Python 3.11+ is required)")
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     stamp = STAMP.read_text() if STAMP.exists() else ""
     if stamp == f"{digest} dev" or (not dev and stamp == f"{digest} base"):
@@ -78,6 +76,8 @@ def test(pytest_args: list[str]) -> None:
 
 
 def main() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script runs under whatever python3 is
+        sys.exit("需要 Python 3.11 或更高版本 (Python 3.11+ is required)")
     if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "setup"}:
         print(__doc__)
         sys.exit(2)

@@ -71,7 +71,7 @@ def database(default_path: Path) -> dict[str, Any]:
     """
     url = os.environ.get("LIANJIAN_DATABASE_URL") or f"sqlite:///{default_path}"
     try:
-        config: dict[str, Any] = dj_database_url.parse(url, conn_max_age=0)
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
     except Exception as exc:
         raise ConfigurationError(f"LIANJIAN_DATABASE_URL 无法解析：{url!r}") from exc
     engine = config["ENGINE"]

@@ -274,8 +274,9 @@ def test_every_url_is_in_the_matrix() -> None:
 def users(request: Any, org: Any, client: Any) -> dict[str, Any]:
     found = {name: request.getfixturevalue(name) for name in PERSONAS}
     found["_event"] = audit_record(actor=None, action="test.matrix", target_type="test", target_id="1")
-    from lianjian.accounts.models import UserSession
     from django.utils import timezone
+
+    from lianjian.accounts.models import UserSession
 
     now = timezone.now()
     from lianjian.ingest.services import import_batch_run

@@ -74,17 +74,17 @@ PASSWORD_HASHERS = [
 
 # Password policy profiles (ARCHITECTURE.md): 等保 level 3 asks for composition rules and a
 # periodic change; OWASP ASVS 5 forbids both and asks for length instead. Default: 等保.
-LIANJIAN_PASSWORD_PROFILE = env.text("LIANJIAN_PASSWORD_PROFILE", "dengbao")
-if LIANJIAN_PASSWORD_PROFILE not in {"dengbao", "asvs"}:
+LIANJIAN_PASSWORD_POLICY = env.text("LIANJIAN_PASSWORD_PROFILE", "dengbao")
+if LIANJIAN_PASSWORD_POLICY not in {"dengbao", "asvs"}:
     raise env.ConfigurationError("LIANJIAN_PASSWORD_PROFILE 只能是 dengbao 或 asvs")
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "lianjian.accounts.passwords.LengthValidator",
-        "OPTIONS": {"min_length": 8 if LIANJIAN_PASSWORD_PROFILE == "dengbao" else 12},
+        "OPTIONS": {"min_length": 8 if LIANJIAN_PASSWORD_POLICY == "dengbao" else 12},
     },
     *(
         [{"NAME": "lianjian.accounts.passwords.CompositionValidator", "OPTIONS": {"min_classes": 3}}]
-        if LIANJIAN_PASSWORD_PROFILE == "dengbao"
+        if LIANJIAN_PASSWORD_POLICY == "dengbao"
         else []
     ),
     {"NAME": "lianjian.accounts.passwords.ReuseValidator", "OPTIONS": {"history": 5}},
@@ -92,7 +92,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Days until a password must be changed; 0 disables expiry (the ASVS profile).
 LIANJIAN_PASSWORD_MAX_AGE_DAYS = env.integer(
-    "LIANJIAN_PASSWORD_MAX_AGE_DAYS", 90 if LIANJIAN_PASSWORD_PROFILE == "dengbao" else 0
+    "LIANJIAN_PASSWORD_MAX_AGE_DAYS", 90 if LIANJIAN_PASSWORD_POLICY == "dengbao" else 0
 )
 LIANJIAN_LOCKOUT_FAILURES = env.integer("LIANJIAN_LOCKOUT_FAILURES", 5)
 LIANJIAN_LOCKOUT_WINDOW_MINUTES = env.integer("LIANJIAN_LOCKOUT_WINDOW_MINUTES", 15)

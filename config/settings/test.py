@@ -9,9 +9,9 @@ from pathlib import Path
 # Tests never touch the user's ~/.lianjian.
 os.environ.setdefault("LIANJIAN_HOME", tempfile.mkdtemp(prefix="lianjian-test-home-"))
 
-from config.settings.base import *  # noqa: E402, F403
+from config.settings.base import *  # noqa: F403
 
-SECRET_KEY = "test-only-secret-key-not-for-any-deployment"  # noqa: S105
+SECRET_KEY = "test-only-secret-key-not-for-any-deployment"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -107,9 +107,15 @@ def audit_chain_verify(*, checkpoint_directory: Path | None = None) -> VerifyRes
             )
         fields["occurred_at"] = timestamp_text(fields["occurred_at"])
         if hmac(key, canonical(fields)).hex() != stored_hash:
+            # A wrong key makes every row fail; the first row is where that shows.
+            hint = (
+                "；若从第 1 条起全部不符，也可能是审计密钥（LIANJIAN_AUDIT_KEY）与写入时不同"
+                if seq == 1
+                else ""
+            )
             return _broken(
                 "content_changed",
-                f"第 {seq} 条审计记录（ID {row_id}）的内容被修改：哈希不符",
+                f"第 {seq} 条审计记录（ID {row_id}）的内容被修改：哈希不符{hint}",
                 checked=checked,
                 seq=seq,
                 row_id=row_id,

@@ -42,8 +42,14 @@ COUNTY_DEPARTMENTS = [
     ("D50", "派驻纪检监察组", "DISCIPLINE"),
 ]
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严莫孔向常"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玲辉鹏建斌宇婷浩凯琳雪飞峰丹欣然博文瑶思源子轩晨阳嘉怡海燕志红春梅国庆立新永红"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖"
+    "石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严莫孔向常"
+)
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玲辉鹏建斌宇婷浩凯琳雪飞峰丹欣然博文瑶思源子轩晨阳嘉怡海燕志红春梅国庆立"
+    "新永红"
+)
 
 # The province's standard power list (检察官权力清单). Positions per decision; lines of a
 # subordinate unit override these from their own effective date.
@@ -67,7 +73,7 @@ STANDARD_POWERS: list[tuple[str, str, list[str]]] = [
 
 class _Names:
     def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
+        self.rng = rng  # demo names only: not security relevant
         self.used: set[str] = set()
 
     def next(self) -> str:
@@ -82,7 +88,7 @@ class _Names:
 
 def demo_records(seed: int = 2026) -> Iterator[dict[str, Any]]:
     """Every reference record of the demo organisation, in contract form."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     names = _Names(rng)
     yield {"record": "unit", "code": PROVINCE[0], "name": PROVINCE[1], "level": "PROVINCE", "parent": None}
     units: list[tuple[str, str]] = [(PROVINCE[0], "PROVINCE")]
@@ -112,10 +118,10 @@ def demo_records(seed: int = 2026) -> Iterator[dict[str, Any]]:
             (position, "D40" if i == 0 else "D01") for i, position in enumerate(leaders)
         ]
         people += [("DEPT_HEAD", code) for code, _name, _kind in departments]
-        prosecutors = {"D01": 2, "D02": 2} if level != "COUNTY" else {"D01": 1, "D02": 2}
+        prosecutor_counts = {"D01": 2, "D02": 2} if level != "COUNTY" else {"D01": 1, "D02": 2}
         for code, _name, kind in departments:
             if kind in {"CRIMINAL", "CIVIL", "ADMINISTRATIVE", "PUBLIC_INTEREST"}:
-                people += [("PROSECUTOR", code)] * prosecutors.get(code, 1)
+                people += [("PROSECUTOR", code)] * prosecutor_counts.get(code, 1)
         people += (
             [("ASSISTANT", "D01"), ("ASSISTANT", "D02")] if level != "COUNTY" else [("ASSISTANT", "D01")]
         )
@@ -246,7 +252,7 @@ def demo_records(seed: int = 2026) -> Iterator[dict[str, Any]]:
 
 
 # One demo account per role: (username, role, scope, anchor unit, staff picker).
-DEMO_PASSWORD = "Demo@2026"
+DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - printed to the operator by `lianjian demo`
 DEMO_ACCOUNTS: list[tuple[str, str, str, str | None, tuple[str, str, str] | None]] = [
     ("prosecutor", "PROSECUTOR", "SELF", "620102", ("620102", "D02", "PROSECUTOR")),
     ("depthead", "DEPT_HEAD", "DEPARTMENT", "620102", ("620102", "D02", "DEPT_HEAD")),

@@ -57,11 +57,7 @@ def demo_accounts_ensure() -> list[DemoAccount]:
                 password=DEMO_PASSWORD,
             )
             unit = Unit.objects.get(code=unit_code) if unit_code else None
-            department = (
-                Department.objects.get(pk=staff.department_id)
-                if staff and scope == DataScope.DEPARTMENT
-                else None
-            )
+            department = staff.department if staff and scope == DataScope.DEPARTMENT else None
             accounts.role_grant_system(user=user, role=role, scope=scope, unit=unit, department=department)
         accounts_out.append(
             DemoAccount(
@@ -83,8 +79,9 @@ def demo_load() -> DemoResult:
         return DemoResult(False, "", errors, [], DEMO_PASSWORD)
     counts = result.counts
     staff = counts.get("staff", {})
+    units, departments, people = Unit.objects.count(), Department.objects.count(), Staff.objects.count()
     summary = (
-        f"单位 {Unit.objects.count()} 个，部门 {Department.objects.count()} 个，人员 {Staff.objects.count()} 人"
+        f"单位 {units} 个，部门 {departments} 个，人员 {people} 人"
         f"（本次新增 {staff.get('created', 0)}，未变 {staff.get('unchanged', 0)}）"
     )
     return DemoResult(True, summary, [], demo_accounts_ensure(), DEMO_PASSWORD)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -89,6 +90,16 @@ def test_an_edit_of_any_column_is_detected(column: str, value: str) -> None:
     result = audit_chain_verify()
 
     assert (result.code, result.first_broken_seq) == ("content_changed", 2)
+
+
+def test_a_wrong_key_is_suggested_when_the_first_row_fails(settings: Any) -> None:
+    record(2)
+    settings.LIANJIAN_AUDIT_KEY = "another-key"
+
+    result = audit_chain_verify()
+
+    assert (result.code, result.first_broken_seq) == ("content_changed", 1)
+    assert result.reason.endswith("也可能是审计密钥（LIANJIAN_AUDIT_KEY）与写入时不同")
 
 
 def test_an_edited_row_with_a_made_up_hash_is_detected() -> None:

@@ -9,7 +9,9 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -283,3 +285,18 @@ def test_the_verify_button_names_the_first_broken_link(audit_admin: Any) -> None
     assert "审计链校验失败" in body
     assert "第 3 条审计记录" in body
     assert response.context["result"].first_broken_seq == 3
+
+
+def test_the_list_needs_the_same_queries_for_few_and_many_events(audit_admin: Any) -> None:
+    client = _client(audit_admin)
+    record(3)
+    client.get(reverse("audit:event_list"))  # the chain head and the session exist from here on
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("audit:event_list"))
+    record(40, first=4)
+
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("audit:event_list"))
+
+    assert len(response.context["rows"]) == 20
+    assert len(many) == len(few) <= 15

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         if not result.accepted:
             raise CommandError("演示数据导入失败：" + "；".join(result.errors[:5]))
         self.stdout.write(f"演示组织：{result.summary}")
-        self.stdout.write("\n演示账号（密码均为 %s）：" % result.password)
+        self.stdout.write(f"\n演示账号（密码均为 {result.password}）：")
         self.stdout.write(f"  {'用户名':<12}{'角色':<10}{'数据范围':<10}对应人员")
         for account in result.accounts:
             self.stdout.write(f"  {account.username:<14}{account.role:<8}{account.scope:<10}{account.staff}")
