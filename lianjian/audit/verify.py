@@ -87,9 +87,14 @@ def audit_chain_verify(*, checkpoint_directory: Path | None = None) -> VerifyRes
         head = (expected_seq - 1, prev)
         checked = expected_seq - 1
         if seq != expected_seq:
+            missing = (
+                f"第 {expected_seq} 条审计记录缺失（序号 {expected_seq - 1} 之后是 {seq}）：记录被删除"
+                if seq > expected_seq
+                else f"审计记录（ID {row_id}）的序号 {seq} 无效（序号从 1 开始）：记录被改动"
+            )
             return _broken(
                 "seq_gap",
-                f"第 {expected_seq} 条审计记录缺失（序号 {expected_seq - 1} 之后是 {seq}）：记录被删除",
+                missing,
                 checked=checked,
                 seq=expected_seq,
                 row_id=None,

@@ -68,6 +68,13 @@ def test_audit_record_files_the_actor_with_unit_code_and_path() -> None:
     assert (stored.actor_unit, stored.actor_unit_path) == ("620102", "/620000/620100/620102/")
 
 
+def test_a_users_action_is_filed_under_their_unit(county_prosecutor: Any) -> None:
+    event = audit_record(actor=county_prosecutor, action="org.staff.update")
+
+    assert (event.actor_id, event.actor_name) == (county_prosecutor.pk, str(county_prosecutor))
+    assert (event.actor_unit, event.actor_unit_path) == ("620102", "/620000/620100/620102/")
+
+
 def test_a_system_action_is_filed_under_system() -> None:
     event = audit_record(actor=None, action="ingest.batch.run")
 
