@@ -64,6 +64,7 @@ def test_demo_accounts_see_their_scope() -> None:
     prosecutor = User.objects.get(username="prosecutor")
     assert list(staff_visible_to(prosecutor)) == [prosecutor.staff]
     head = User.objects.get(username="depthead")
+    assert head.staff is not None
     department = head.staff.department
     assert set(staff_visible_to(head)) == set(Staff.objects.filter(department=department))
     leader = User.objects.get(username="leader")
@@ -76,6 +77,7 @@ def test_demo_power_list_override_applies_to_the_city_and_its_counties() -> None
 
     run_demo()
     head = User.objects.get(username="depthead").staff  # 兰州市城关区, 部门负责人
+    assert head is not None
     assert staff_may_decide(head, "NON_PROSECUTE", date(2026, 3, 1), "DISCRETIONARY").allowed is True
     assert staff_may_decide(head, "NON_PROSECUTE", date(2023, 3, 1), "DISCRETIONARY").allowed is False
     assert staff_may_decide(head, "NON_PROSECUTE", date(2026, 3, 1), "EVIDENCE").allowed is False
