@@ -512,6 +512,18 @@ def _check_within_actor_scope(
         raise ValidationError(f"{unit.name}不在您的授权范围内")
 
 
+ADMIN_SCOPES = frozenset({DataScope.ALL, DataScope.UNIT_AND_BELOW})
+
+
+def _check_admin_scope(role: str, scope: str) -> None:
+    """Administrators administer units: their scope is 全部 or 本院及下级, never a department or self.
+
+    (The audit log is filed by the actor's unit path, so a narrower audit scope would show nothing.)
+    """
+    if role in ADMIN_ROLES and scope not in ADMIN_SCOPES:
+        raise ValidationError("管理员角色的数据范围只能是“全部”或“本院及下级”")
+
+
 @transaction.atomic
 def role_grant(
     *,
@@ -560,6 +572,7 @@ def role_grant(
         raise ValidationError("该用户已拥有此角色，如需调整请先撤销")
     if held and (role in ADMIN_ROLES or held & ADMIN_ROLES):
         raise ValidationError(SEPARATION_MESSAGE)
+    _check_admin_scope(role, scope)
     assignment = RoleAssignment.objects.create(
         user=user, role=role, scope=scope, unit=unit, department=department, granted_by=actor
     )
@@ -627,6 +640,7 @@ def role_grant_system(
         raise ValidationError("该用户已拥有此角色")
     if held and (role in ADMIN_ROLES or held & ADMIN_ROLES):
         raise ValidationError(SEPARATION_MESSAGE)
+    _check_admin_scope(role, scope)
     assignment = RoleAssignment.objects.create(
         user=user,
         role=role,

@@ -257,3 +257,29 @@ def test_revoking_outside_own_scope_is_refused(security_admin, outsider):
         "该授权不在您的管理范围内",
         PermissionDenied,
     )
+
+
+@pytest.mark.parametrize("scope", ["UNIT", "DEPARTMENT", "SELF"])
+def test_administrator_roles_take_only_unit_wide_scopes(security_admin, target, org, scope):
+    _refused(
+        lambda: services.role_grant(
+            actor=security_admin,
+            user=target,
+            role="AUDIT_ADMIN",
+            scope=scope,
+            unit=org.county,
+            department=org.criminal if scope == "DEPARTMENT" else None,
+        ),
+        "管理员角色的数据范围只能是“全部”或“本院及下级”",
+    )
+
+
+def test_administrator_role_below_a_unit_is_granted(security_admin, target, org):
+    assignment = services.role_grant(
+        actor=security_admin, user=target, role="AUDIT_ADMIN", scope="UNIT_AND_BELOW", unit=org.county
+    )
+    assert (assignment.role, assignment.scope, assignment.unit) == (
+        "AUDIT_ADMIN",
+        "UNIT_AND_BELOW",
+        org.county,
+    )
