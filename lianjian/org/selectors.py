@@ -227,6 +227,21 @@ def org_filter_for(user: Any, *, unit_code: str = "", department_id: str = "") -
     return OrgFilter(unit=unit, department=department)
 
 
+TREE_EXPAND_ALL_UNITS = 12
+"""Up to this many visible units, the tree shows every unit's departments."""
+
+
+def _selected_unit_id(selected: OrgFilter) -> int | None:
+    if selected.department is not None:
+        return selected.department.unit_id
+    return selected.unit.pk if selected.unit is not None else None
+
+
+def _own_unit_id(user: Any) -> int | None:
+    staff = getattr(user, "staff", None)
+    return staff.unit_id if staff is not None else None
+
+
 def org_tree_for(
     user: Any,
     *,
@@ -237,7 +252,8 @@ def org_tree_for(
     """The unit (and department) tree the user may see, for the side of list pages.
 
     Two queries whatever the size: the visible units and the visible departments. Under each
-    unit come its own departments, then its subordinate units; a visible unit whose parent is
+    unit come its own departments (in a tree of more than ``TREE_EXPAND_ALL_UNITS`` units only
+    under the chosen unit and the user's own), then its subordinate units; a visible unit whose parent is
     not visible becomes a root. ``url_for("unit", code)`` and
     ``url_for("department", id)`` build the links.
     """
@@ -254,6 +270,11 @@ def org_tree_for(
         )
     if with_departments:
         departments = departments_visible_to(user).order_by("code").values("pk", "name", "unit_id")
+        if len(units) > TREE_EXPAND_ALL_UNITS:
+            # A province-wide tree would list every department of every unit (over a thousand
+            # nodes): show departments only under the chosen unit and the user's own unit.
+            expanded = {unit_id for unit_id in (_selected_unit_id(selected), _own_unit_id(user)) if unit_id}
+            departments = departments.filter(unit_id__in=expanded)
         for dept in departments:
             unit_node = nodes.get(dept["unit_id"])
             if unit_node is None:

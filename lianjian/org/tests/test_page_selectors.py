@@ -93,3 +93,23 @@ def test_power_lines_in_force_agree_with_power_rule_for(org):
         ("620102", "NON_PROSECUTE", "DISCRETIONARY", False),
         ("620100", "NON_PROSECUTE", "EVIDENCE", True),
     ]
+
+
+def test_large_tree_shows_departments_only_under_the_chosen_and_own_unit(city_supervisor, org):
+    counties = [UnitFactory(code=f"6201{50 + n}", level="COUNTY", parent=org.city) for n in range(15)]
+    for county in counties:
+        DepartmentFactory(unit=county)
+    chosen = selectors.org_filter_for(city_supervisor, unit_code=counties[3].code)
+    tree = selectors.org_tree_for(city_supervisor, url_for=_url, selected=chosen)
+    shown = {n.key for n in _flatten(tree) if n.is_department}
+    own = city_supervisor.staff.department  # 检务督察部 of the city
+    chosen_departments = {f"dept-{d.pk}" for d in counties[3].departments.all()}
+    assert shown == chosen_departments | {f"dept-{own.pk}"}
+    # Every visible unit is still in the tree.
+    assert len([n for n in _flatten(tree) if not n.is_department]) == 3 + 15
+
+
+def test_small_tree_shows_every_department(city_supervisor, org):
+    tree = selectors.org_tree_for(city_supervisor, url_for=_url)
+    shown = {n.label for n in _flatten(tree) if n.is_department}
+    assert shown == {"第二检察部", "检务督察部"}
