@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from lianjian.accounts.api_tokens import api_token_create
+from lianjian.accounts.models import ApiToken
 from lianjian.accounts.tests.factories import UserFactory, grant
 from lianjian.audit.models import AuditEvent
 from lianjian.audit.services import audit_record
@@ -113,11 +115,14 @@ PAGES: dict[str, tuple[Args, dict[str, int]]] = {
         everyone_but("security_admin"),
     ),
     "accounts:session_list": (NO_ARGS, everyone_but("security_admin")),
+    "accounts:api_token_list": (NO_ARGS, everyone_but("security_admin")),
+    "accounts:api_token_create": (NO_ARGS, everyone_but("security_admin")),
     "accounts:login_log": (NO_ARGS, everyone_but("audit_admin")),
     "audit:event_list": (NO_ARGS, everyone_but("audit_admin")),
     "audit:event_detail": (lambda org, users: [users["_event"].pk], everyone_but("audit_admin")),
     "ingest:batch_list": (NO_ARGS, everyone_but(*IMPORTERS)),
     "ingest:batch_upload": (NO_ARGS, everyone_but(*IMPORTERS)),
+    "ingest:template_download": (lambda org, users: ["staff"], everyone_but(*IMPORTERS)),
     # A batch run by the case manager: visible to its author only (no persona has scope ALL of 导入).
     "ingest:batch_detail": (
         lambda org, users: [users["_batch"].pk],
@@ -195,6 +200,24 @@ ACTIONS: dict[str, tuple[set[str], ActionBuilder]] = {
             lambda: list(users["county_prosecutor"].roles.values_list("pk", flat=True)),
         ),
     ),
+    "accounts:api_token_create": (
+        {"security_admin"},
+        lambda org, users: (
+            [],
+            {"name": "矩阵测试系统", "units": [org.county.pk]},
+            lambda: ApiToken.objects.count(),
+        ),
+    ),
+    "accounts:api_token_revoke": (
+        {"security_admin"},
+        lambda org, users: (
+            [users["_api_token"].pk],
+            {},
+            lambda: (
+                ApiToken.objects.filter(pk=users["_api_token"].pk).values_list("is_active", flat=True).get()
+            ),
+        ),
+    ),
     "accounts:session_force_logout": (
         {"security_admin"},
         lambda org, users: (
@@ -240,6 +263,10 @@ ACTIONS: dict[str, tuple[set[str], ActionBuilder]] = {
     ),
 }
 
+# The token API: integrating systems authenticate with an API token, never with a session
+# (lianjian/ingest/tests/test_api.py covers tokens, units and limits).
+TOKEN_API = {"api:records": "post", "api:case_detail": "get"}
+
 # Reachable without the matrix: the login page, logout, the API's own documentation and health.
 PUBLIC = {
     "accounts:login",
@@ -266,7 +293,9 @@ def _all_url_names() -> set[str]:
 
 
 def test_every_url_is_in_the_matrix() -> None:
-    covered = set(PAGES) | set(ACTIONS) | PUBLIC | {name for name, _, _ in SCOPED_OBJECT_PAGES}
+    covered = (
+        set(PAGES) | set(ACTIONS) | PUBLIC | set(TOKEN_API) | {name for name, _, _ in SCOPED_OBJECT_PAGES}
+    )
     assert _all_url_names() - covered == set()
 
 
@@ -288,6 +317,9 @@ def users(request: Any, org: Any, client: Any) -> dict[str, Any]:
             '{"record": "unit", "code": "620104", "name": "测试院", "level": "COUNTY", "parent": "620100"}'
         ],
     ).batch
+    found["_api_token"] = api_token_create(
+        actor=found["security_admin"], name="矩阵令牌", units=[org.county]
+    )[0]
     found["_session"] = UserSession.objects.create(
         user=found["county_prosecutor"], session_key="matrix-session", started_at=now, last_seen_at=now
     )
@@ -339,3 +371,21 @@ def test_refused_action_changes_nothing_and_writes_no_audit(name, persona, users
     assert probe() == state
     assert AuditEvent.objects.count() == audit_rows
     assert Staff.objects.count() == staff_rows
+
+
+def _token_api_url(name: str) -> str:
+    return reverse(name, args=["C-MATRIX"] if name == "api:case_detail" else [])
+
+
+@pytest.mark.parametrize(("name", "persona"), [(n, p) for n in sorted(TOKEN_API) for p in PERSONAS])
+def test_token_api_refuses_a_signed_in_session(name, persona, users, org, client) -> None:
+    client.force_login(users[persona])
+    before = (AuditEvent.objects.count(), Unit.objects.count())
+    line = '[{"record": "unit", "code": "620106", "name": "新院", "level": "COUNTY", "parent": "620100"}]'
+    if TOKEN_API[name] == "post":
+        response = client.post(_token_api_url(name), line, content_type="application/json")
+    else:
+        response = client.get(_token_api_url(name))
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_missing"
+    assert (AuditEvent.objects.count(), Unit.objects.count()) == before

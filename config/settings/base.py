@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "lianjian.audit",
     "lianjian.org",
     "lianjian.accounts",
+    "lianjian.cases",
     "lianjian.ingest",
     "lianjian.dashboard",
 ]
@@ -137,6 +138,21 @@ WHITENOISE_AUTOREFRESH = False
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# The ingestion API (docs/api.md): requests per minute per token, and the largest request body
+# accepted (checked before the body is read). The rate counter lives in Django's cache: the
+# per-process default is enough for one server process; production with several processes or
+# machines configures a shared cache (Redis) so that the limit holds across them.
+LIANJIAN_API_RATE_PER_MINUTE = env.integer("LIANJIAN_API_RATE_PER_MINUTE", 60)
+LIANJIAN_API_MAX_BODY_BYTES = env.integer("LIANJIAN_API_MAX_BODY_BYTES", 10 * 1024 * 1024)
+_CACHE_URL = env.text("LIANJIAN_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        if _CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lianjian"}
+    )
+}
 
 LOGGING = {
     "version": 1,

@@ -157,3 +157,44 @@ class LoginLogFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("date_to", "结束日期不能早于开始日期")
         return data
+
+
+class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Unit) -> str:
+        return f"{'　' * obj.depth}{obj.name}（{obj.code}）"
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="名称",
+        max_length=100,
+        help_text="对接系统的名称，如“统一业务应用系统（兰州市）”；导入批次以“API:名称”记录来源",
+        widget=forms.TextInput(attrs=_INPUT),
+    )
+    units = UnitMultipleChoiceField(
+        label="授权单位（含下级）",
+        queryset=Unit.objects.none(),
+        help_text="令牌只能写入、读取这些单位及其下级单位的数据",
+        widget=forms.SelectMultiple(attrs={**_SELECT, "size": 8}),
+    )
+    expires_on = forms.DateField(
+        label="有效期至",
+        required=False,
+        help_text="含当日；留空表示长期有效（可随时撤销）",
+        widget=forms.DateInput(attrs={**_INPUT, "type": "date"}),
+    )
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit_field: Any = self.fields["units"]
+        unit_field.queryset = units
+
+
+class ApiTokenFilterForm(forms.Form):
+    q = forms.CharField(label="名称/前缀", required=False, widget=forms.TextInput(attrs=_INPUT))
+    active = forms.ChoiceField(
+        label="状态",
+        required=False,
+        choices=[("", "全部"), ("1", "有效"), ("0", "已撤销")],
+        widget=forms.Select(attrs=_SELECT),
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
@@ -184,3 +186,45 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self, *, as_of: datetime) -> ApiTokenQuerySet:
+        """Tokens that authenticate at ``as_of``: active and not expired."""
+        return self.filter(is_active=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=as_of))
+
+
+class ApiToken(models.Model):
+    """A credential of an integrating system (统一业务应用系统 …) for the ingestion API (F2.3).
+
+    Only the SM3 digest of the secret is stored; the secret is shown once, when the token is
+    created, and cannot be recovered. ``prefix`` (the token's first characters) identifies it on
+    pages and in logs. The token reaches ``units`` and their subordinates (本院及下级): records
+    it writes and cases it reads must lie there.
+    """
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    prefix = models.CharField("令牌前缀", max_length=16, db_index=True)
+    token_hash = models.CharField("令牌摘要（SM3）", max_length=64, unique=True, editable=False)
+    units = models.ManyToManyField(Unit, verbose_name="授权单位（含下级）", related_name="+")
+    created_by = models.ForeignKey(
+        User, verbose_name="创建人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    expires_at = models.DateTimeField("失效时间", null=True, blank=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    is_active = models.BooleanField("启用", default=True)
+    revoked_by = models.ForeignKey(
+        User, verbose_name="撤销人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.prefix}…）"

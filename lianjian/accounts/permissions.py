@@ -5,7 +5,7 @@ from __future__ import annotations
 from lianjian.accounts.choices import Role
 from lianjian.common.permissions import Perm
 
-_BUSINESS = {Perm.ORG_VIEW, Perm.POWER_VIEW, Perm.LAWYER_VIEW}
+_BUSINESS = {Perm.ORG_VIEW, Perm.POWER_VIEW, Perm.LAWYER_VIEW, Perm.CASE_VIEW}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.PROSECUTOR: frozenset(_BUSINESS),
@@ -19,6 +19,6 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     ),
     # 三员分立: administrators hold no business permission and none of each other's.
     Role.SYSTEM_ADMIN: frozenset({Perm.USER_MANAGE, Perm.SETTINGS_MANAGE}),
-    Role.SECURITY_ADMIN: frozenset({Perm.ROLE_GRANT, Perm.SESSION_MANAGE}),
+    Role.SECURITY_ADMIN: frozenset({Perm.ROLE_GRANT, Perm.SESSION_MANAGE, Perm.API_TOKEN_MANAGE}),
     Role.AUDIT_ADMIN: frozenset({Perm.AUDIT_VIEW, Perm.LOGIN_LOG_VIEW}),
 }

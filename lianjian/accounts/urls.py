@@ -19,4 +19,7 @@ urlpatterns = [
     path("sessions/", views.session_list, name="session_list"),
     path("sessions/<int:pk>/force-logout/", views.session_force_logout, name="session_force_logout"),
     path("login-log/", views.login_log, name="login_log"),
+    path("api-tokens/", views.api_token_list, name="api_token_list"),
+    path("api-tokens/new/", views.api_token_create, name="api_token_create"),
+    path("api-tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]

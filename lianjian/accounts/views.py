@@ -21,8 +21,10 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lianjian.accounts import selectors, services
+from lianjian.accounts import api_tokens, selectors, services
 from lianjian.accounts.forms import (
+    ApiTokenFilterForm,
+    ApiTokenForm,
     GrantFilterForm,
     GrantForm,
     LoginForm,
@@ -33,7 +35,7 @@ from lianjian.accounts.forms import (
     UserCreateForm,
     UserFilterForm,
 )
-from lianjian.accounts.models import User, UserSession
+from lianjian.accounts.models import ApiToken, User, UserSession
 from lianjian.accounts.passwords import password_help_texts
 from lianjian.audit.services import audit_read
 from lianjian.common.listing import Button, Column, render_list
@@ -456,4 +458,119 @@ def login_log(request: HttpRequest) -> HttpResponse:
         columns=columns,
         filter_form=form,
         on_export=on_export,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# API tokens of integrating systems (安全管理员)
+
+
+def _token_units_text(token: ApiToken) -> str:
+    return "、".join(f"{unit.name}（{unit.code}）" for unit in token.units.all())
+
+
+def _token_state(token: ApiToken) -> str:
+    if not token.is_active:
+        return "已撤销"
+    if token.expires_at is not None and token.expires_at <= timezone.now():
+        return "已过期"
+    return "有效"
+
+
+@require_perm(Perm.API_TOKEN_MANAGE)
+def api_token_list(request: HttpRequest) -> HttpResponse:
+    queryset = api_tokens.api_tokens_visible_to(request.user)
+    form = ApiTokenFilterForm(request.GET or None)
+    if form.is_valid():
+        if q := form.cleaned_data["q"].strip():
+            queryset = queryset.filter(Q(name__icontains=q) | Q(prefix__icontains=q))
+        if form.cleaned_data["active"] in {"0", "1"}:
+            queryset = queryset.filter(is_active=form.cleaned_data["active"] == "1")
+    columns = [
+        Column("名称", lambda t: t.name),
+        Column("令牌前缀", lambda t: f"{t.prefix}…"),
+        Column("授权单位（含下级）", _token_units_text),
+        Column("状态", _token_state),
+        Column("有效期至", lambda t: t.expires_at),
+        Column("最近使用", lambda t: t.last_used_at),
+        Column("创建人", lambda t: t.created_by.display_name if t.created_by else ""),
+        Column("创建时间", lambda t: t.created_at),
+        Column(
+            "操作",
+            lambda t: "撤销" if t.is_active else "",
+            lambda t: reverse("accounts:api_token_revoke", args=[t.pk]) if t.is_active else None,
+        ),
+    ]
+    return render_list(
+        request,
+        title="接口令牌",
+        queryset=queryset.order_by("-created_at", "-pk"),
+        columns=columns,
+        filter_form=form,
+        toolbar=[Button("新建令牌", reverse("accounts:api_token_create"), "btn-primary")],
+    )
+
+
+@never_cache
+@require_perm(Perm.API_TOKEN_MANAGE)
+@require_http_methods(["GET", "POST"])
+def api_token_create(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    form = ApiTokenForm(request.POST or None, units=api_tokens.api_token_units_for(actor))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        expires_on = data["expires_on"]
+        try:
+            token, secret = api_tokens.api_token_create(
+                actor=actor,
+                name=data["name"],
+                units=list(data["units"]),
+                expires_at=_day_start(expires_on) + timedelta(days=1) if expires_on else None,
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc, {"expires_at": "expires_on"})
+        else:
+            # The secret is shown in this response only: it is not stored, and the page is not
+            # cached nor reachable again.
+            return render(
+                request,
+                "accounts/api_token_created.html",
+                {"page_title": "接口令牌已创建", "token": token, "secret": secret},
+            )
+    return render(
+        request,
+        "accounts/form.html",
+        {
+            "page_title": "新建接口令牌",
+            "form": form,
+            "submit_label": "创建",
+            "cancel_url": reverse("accounts:api_token_list"),
+        },
+    )
+
+
+@require_perm(Perm.API_TOKEN_MANAGE)
+@require_http_methods(["GET", "POST"])
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: Any = request.user
+    token = get_object_or_404(api_tokens.api_tokens_visible_to(actor).filter(is_active=True), pk=pk)
+    if request.method == "POST":
+        try:
+            api_tokens.api_token_revoke(actor=actor, token=token)
+        except ValidationError as exc:
+            _bad_request_message(request, exc)
+        else:
+            messages.success(request, f"已撤销接口令牌 {token}。")
+        return redirect("accounts:api_token_list")
+    return render(
+        request,
+        "accounts/confirm.html",
+        {
+            "page_title": "撤销接口令牌",
+            "question": (
+                f"确定撤销接口令牌 {token} 吗？撤销后使用该令牌的系统将立即无法访问接口，且不可恢复。"
+            ),
+            "submit_label": "撤销",
+            "cancel_url": reverse("accounts:api_token_list"),
+        },
     )

@@ -18,10 +18,12 @@ class Perm(StrEnum):
     RELATION_VIEW = "relation.view"  # the relationship register (personal data, reads audited)
     RELATION_MANAGE = "relation.manage"
     LAWYER_VIEW = "lawyer.view"
+    CASE_VIEW = "case.view"  # cases (projections) and their events
     IMPORT_RUN = "import.run"
     USER_MANAGE = "user.manage"  # 系统管理员: accounts and passwords
     SETTINGS_MANAGE = "settings.manage"  # 系统管理员: system settings
     ROLE_GRANT = "role.grant"  # 安全管理员: roles and grants
     SESSION_MANAGE = "session.manage"  # 安全管理员: online sessions, forced logout
+    API_TOKEN_MANAGE = "apitoken.manage"  # noqa: S105 — 安全管理员: API tokens of integrating systems
     AUDIT_VIEW = "audit.view"  # 审计管理员: the audit log
     LOGIN_LOG_VIEW = "loginlog.view"  # 审计管理员: the login log

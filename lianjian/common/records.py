@@ -156,6 +156,8 @@ class RecordContext(Protocol):
     """What a handler may ask of the batch being imported (implemented by ``lianjian.ingest``)."""
 
     actor: Any
+    batch_id: int | None
+    """The import batch being written (its id, once writing begins), for rows that name it."""
 
     def batch(self, kind: str) -> Mapping[Key, Located[Any]]:
         """The batch's records of ``kind`` by key (one per key; identical repeats removed)."""

@@ -12,7 +12,9 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(label="数据文件", help_text="JSON Lines（.jsonl/.json/.ndjson）或 CSV（.csv）")
+    file = forms.FileField(
+        label="数据文件", help_text="JSON Lines（.jsonl/.json/.ndjson）、CSV（.csv）或 Excel（.xlsx）"
+    )
     dry_run = forms.BooleanField(label="只校验，不写入（试运行）", required=False)
 
     def clean_file(self) -> object:

@@ -9,6 +9,7 @@ DATA_CONTRACT.md §1 in step.
 
 from __future__ import annotations
 
+from lianjian.cases import records as cases_records
 from lianjian.common.records import RecordHandler
 from lianjian.org import records as org_records
 
@@ -20,14 +21,21 @@ REGISTRY: dict[str, RecordHandler] = {
     "staff_change": org_records.StaffChangeHandler(),
     "relation": org_records.RelationHandler(),
     "power": org_records.PowerHandler(),
+    "event": cases_records.EventHandler(),
 }
 
-PLANNED_KINDS: dict[str, str] = {"event": "案件事件"}
-"""Kinds of the contract not handled yet: reported as 暂不支持, not as unknown. ``event`` arrives
-with the cases app."""
+PLANNED_KINDS: dict[str, str] = {}
+"""Kinds of the contract not handled yet: reported as 暂不支持, not as unknown."""
 
-DERIVED_LABELS: dict[str, str] = {"lawfirm": "律师事务所", "unit_path": "下级单位路径"}
-"""Rows written as a consequence of records (firms of lawyers, paths of a moved subtree)."""
+DERIVED_LABELS: dict[str, str] = {
+    "lawfirm": "律师事务所",
+    "unit_path": "下级单位路径",
+    "case": "案件（投影）",
+    cases_records.UNKNOWN_TYPES: "未知事件类型",
+}
+"""Rows written as a consequence of records (firms of lawyers, paths of a moved subtree, the
+projections of the cases that new events touch), and the batch's events of unknown types (by
+type: stored, counted here, never dropped)."""
 
 
 def kind_labels() -> dict[str, str]:

@@ -82,6 +82,8 @@ class BatchContext:
         self._existing: dict[str, dict[Key, Any]] = {}
         self._looked_up: dict[str, set[Key]] = {}
         self.issues: list[Issue] = []
+        self.batch_id: int | None = None
+        """The :class:`ImportBatch` being written (set before handlers write), for their rows."""
 
     def batch(self, kind: str) -> Mapping[Key, Located[Any]]:
         return self._records.get(kind, {})
@@ -152,7 +154,10 @@ def validation_issues(schema: type[RecordModel], error: ValidationError, locatio
         field_path = ".".join(str(part) for part in loc)
         title = _field_title(schema, name) if name else "记录"
         kind, value, context = detail["type"], detail.get("input"), detail.get("ctx") or {}
-        if kind == "missing":
+        if kind == "contract_error":  # a record model's own code, Chinese message and field
+            code, message = str(context.get("code")), str(context.get("message"))
+            field_path = str(context.get("field") or field_path)
+        elif kind == "missing":
             code, message = "required", f"缺少必填字段：{title}（{name}）"
         elif kind == "enum":
             info = schema.model_fields.get(name)
@@ -290,9 +295,10 @@ def _record_batch(
     parsed: _Parsed,
     counts: dict[str, dict[str, int]],
     issues: list[Issue],
+    batch: ImportBatch | None = None,
 ) -> ImportBatch:
     formats = list(dict.fromkeys(reader.format for reader in readers))
-    return ImportBatch.objects.create(
+    values = dict(
         created_by=actor if getattr(actor, "pk", None) else None,
         actor_name=str(actor) if actor is not None else "系统（命令行）",
         started_at=started_at,
@@ -306,6 +312,12 @@ def _record_batch(
         error_count=len(issues),
         duration_ms=int((time.monotonic() - clock) * 1000),
     )
+    if batch is None:
+        return ImportBatch.objects.create(**values)
+    for name, value in values.items():
+        setattr(batch, name, value)
+    batch.save()
+    return batch
 
 
 def import_batch_run(
@@ -334,7 +346,7 @@ def import_batch_run(
     plans: list[KindPlan] = []
     order = {reader.source: index for index, reader in enumerate(readers)}
 
-    def record(status: str) -> BatchResult:
+    def record(status: str, batch: ImportBatch | None = None) -> BatchResult:
         issues.sort(key=lambda issue: (order.get(issue.location.source, len(order)), issue.location.line))
         counts = _final_counts(parsed, plans)
         batch = _record_batch(
@@ -347,6 +359,7 @@ def import_batch_run(
             parsed=parsed,
             counts=counts,
             issues=issues,
+            batch=batch,
         )
         return BatchResult(batch=batch, counts=counts, issues=issues)
 
@@ -365,9 +378,17 @@ def import_batch_run(
                 if dry_run:
                     transaction.set_rollback(True)
                 else:
+                    # The batch row first, so that rows written by handlers can name it.
+                    opened = ImportBatch.objects.create(
+                        started_at=started_at,
+                        source_name="",
+                        source_format="",
+                        status=ImportBatchStatus.ACCEPTED,
+                    )
+                    context.batch_id = opened.pk
                     for handler, plan in zip(REGISTRY.values(), plans, strict=True):
                         handler.write(context, plan)
-                    return record(ImportBatchStatus.ACCEPTED)
+                    return record(ImportBatchStatus.ACCEPTED, opened)
     except Exception as exc:
         # Any failure while writing rolls the whole batch back; the run is still recorded.
         logger.exception("import batch failed while writing")

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.batch_list, name="batch_list"),
     path("upload/", views.batch_upload, name="batch_upload"),
     path("<int:pk>/", views.batch_detail, name="batch_detail"),
+    path("template/<slug:kind>.xlsx", views.template_download, name="template_download"),
 ]

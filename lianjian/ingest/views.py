@@ -1,4 +1,5 @@
-"""The import history (导入批次), a batch's errors, and the upload form (Perm.IMPORT_RUN)."""
+"""The import history (导入批次), a batch's errors, the upload form and the XLSX templates
+(all behind Perm.IMPORT_RUN)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 
 from lianjian.common.listing import Button, Column, render_list
 from lianjian.common.permissions import Perm
@@ -19,6 +21,9 @@ from lianjian.ingest.readers import reader_for
 from lianjian.ingest.registry import DERIVED_LABELS, kind_labels
 from lianjian.ingest.selectors import import_batches_visible_to
 from lianjian.ingest.services import import_batch_run
+from lianjian.ingest.workbooks import UnknownTemplateKind, template_bytes, template_filename, template_kinds
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _detail_url(batch: ImportBatch) -> str:
@@ -82,4 +87,21 @@ def batch_upload(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"导入批次 #{result.batch.pk}：{result.batch.get_status_display()}")
         return redirect("ingest:batch_detail", pk=result.batch.pk)
-    return render(request, "ingest/batch_upload.html", {"page_title": "上传导入", "form": form})
+    templates = [
+        {"kind": kind, "label": label, "url": reverse("ingest:template_download", args=[kind])}
+        for kind, label in template_kinds().items()
+    ]
+    return render(
+        request, "ingest/batch_upload.html", {"page_title": "上传导入", "form": form, "templates": templates}
+    )
+
+
+@require_perm(Perm.IMPORT_RUN)
+def template_download(request: HttpRequest, kind: str) -> HttpResponse:
+    """The XLSX import template of a record kind (or ``all``), as an attachment."""
+    try:
+        content = template_bytes(kind)
+    except UnknownTemplateKind:
+        raise Http404("没有这种记录类型的模板") from None
+    disposition = content_disposition_header(True, template_filename(kind))
+    return HttpResponse(content, content_type=XLSX_TYPE, headers={"Content-Disposition": disposition})

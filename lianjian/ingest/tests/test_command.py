@@ -76,14 +76,16 @@ def test_several_files_form_one_batch(tmp_path: Path, reference_lines: list[str]
 
 def test_rejected_batch_exits_one_and_prints_errors(tmp_path: Path) -> None:
     path = tmp_path / "sample.jsonl"
-    path.write_text("\n".join(sample_lines()), encoding="utf-8")
+    lines = sample_lines()
+    lines[11] = lines[11].replace('"unit": "510903"', '"unit": "999999"')  # the first event
+    path.write_text("\n".join(lines), encoding="utf-8")
     before = table_counts()
 
     code, out, err = lianjian_import(str(path))
 
     assert code == 1
     assert "已拒绝" in out
-    assert f"{path}:12 record 暂不支持的记录类型：event（案件事件） [unsupported_record_kind]" in err
+    assert f"{path}:12 unit 引用的单位不存在：999999（数据库和本批次中均未找到） [unknown_reference]" in err
     assert table_counts() == before
 
 
@@ -93,7 +95,12 @@ def test_rejected_batch_exits_one_and_prints_errors(tmp_path: Path) -> None:
         ("missing.jsonl", None, "文件无法读取：文件不存在 [unreadable_file]"),
         ("empty.jsonl", b"", "文件为空，没有可导入的记录 [empty_file]"),
         ("gbk.jsonl", '{"record": "unit", "name": "四川"}'.encode("gb18030"), "文件编码无法识别"),
-        ("units.xlsx", b"PK", "不支持的文件格式：.xlsx"),
+        ("units.xls", b"PK", "不支持的文件格式：.xls"),
+        (
+            "units.xlsx",
+            b"PK",
+            "无法作为 Excel 工作簿（.xlsx）读取，文件可能已损坏或不是 Excel 文件 [invalid_xlsx]",
+        ),
     ],
 )
 def test_bad_files_give_a_chinese_error_and_exit_one(

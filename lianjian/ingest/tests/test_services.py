@@ -290,13 +290,8 @@ def _rejected(lines: list[str] | bytes, before: dict[str, int]) -> list[dict[str
         ),
         pytest.param(
             [line(record="event", event_id="E1")],
-            {
-                "line": 1,
-                "field": "record",
-                "code": "unsupported_record_kind",
-                "message": "暂不支持的记录类型：event",
-            },
-            id="event-not-yet",
+            {"line": 1, "field": "case_no", "code": "required", "message": "缺少必填字段：案件编号"},
+            id="event-incomplete",
         ),
         pytest.param([""], {"line": 0, "field": "", "code": "empty_file", "message": "文件为空"}, id="empty"),
     ],
@@ -392,7 +387,8 @@ def test_lawfirm_names_must_agree_within_a_batch() -> None:
     assert [(e["line"], e["field"], e["code"]) for e in errors] == [(2, "firm_name", "duplicate_conflict")]
 
 
-def test_sample_with_events_is_rejected_naming_each_event_line() -> None:
-    errors = _rejected(sample_lines(), table_counts())
+def test_the_whole_sample_imports_with_its_events() -> None:
+    result = run(sample_lines())
 
-    assert [(e["line"], e["code"]) for e in errors] == [(n, "unsupported_record_kind") for n in range(12, 17)]
+    assert result.is_accepted
+    assert result.counts["event"]["created"] == 5

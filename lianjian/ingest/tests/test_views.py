@@ -81,7 +81,7 @@ def test_prosecutor_may_not_upload(county_prosecutor: User, reference_lines: lis
 
 
 def test_upload_of_unsupported_format_is_refused_by_the_form(case_manager: User) -> None:
-    response = upload(client_for(case_manager), ["x"], name="units.xlsx")
+    response = upload(client_for(case_manager), ["x"], name="units.xls")
 
     assert response.status_code == 200
     assert "不支持的文件格式" in response.content.decode()

@@ -1,0 +1,771 @@
+"""The ``event`` record of DATA_CONTRACT.md §1–§2 and the handler that imports it.
+
+An event's envelope (``event_id``, ``case_no``, ``unit``, ``type``, ``occurred_at``, ``actor``) is
+:class:`EventRecord`; its ``data`` is validated by the model of its type in :data:`DATA_MODELS`
+(the fields the contract names, with their types and codes; unknown fields kept as they came).
+A type the contract does not name is stored with its data unchecked, flagged unknown and counted
+in the batch summary. A ``CORRECTED`` event's corrected fields are checked against the model of
+the type of the event it corrects, which may be in the database or in the batch.
+
+References checked (database or batch): the envelope's ``unit`` and ``actor``; ``ASSIGNED``
+``prosecutor`` and ``department`` (a department of the event's unit); ``LAWYER_ENGAGED`` /
+``LAWYER_WITHDRAWN`` ``lawyer``; ``RECUSAL_APPLIED`` / ``RECUSAL_DECIDED`` ``staff``;
+``PROPOSED`` / ``DECIDED`` ``by``; ``JURISDICTION_CHANGED`` ``to_unit``; ``CORRECTED``
+``corrects`` (an event of the same case); and the same fields where a correction changes them.
+Not checked: ``firm_id`` (firms come with lawyer records), ``EXTENDED.approved_by`` and
+``CONTACT.with`` (free text in the source system), and unknown types' data.
+
+Events are immutable and idempotent by ``event_id``: the same event again is "unchanged"; with
+different content (compared by SM3 digest) it is an ``event_conflict``. Events are source data
+attributable to their batch, so they are not audited one by one: one audit event per batch.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from functools import cache, cached_property
+from typing import Annotated, Any, ClassVar, NamedTuple
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from lianjian.audit.services import AuditEntry, audit_record_many
+from lianjian.cases import services as case_services
+from lianjian.cases.choices import (
+    AppealDirectedKind,
+    AssignMethod,
+    CaseLine,
+    ComplaintEscalation,
+    CustodyMeasure,
+    Decision,
+    DecisionLevel,
+    DetaineeIncidentKind,
+    DirectiveKind,
+    EventType,
+    ExecutionChangeKind,
+    InvestigationTarget,
+    LawyerRole,
+    NonProsecutionKind,
+    ReconsiderationKind,
+    RightsWhom,
+    SensitiveKind,
+    SuitWithdrawnKind,
+    Verdict,
+)
+from lianjian.cases.models import Event
+from lianjian.cases.projection import EventView
+from lianjian.common import crypto
+from lianjian.common.records import ContractBool, Key, KindPlan, Located, RecordContext, RecordModel
+
+CHUNK = 2000
+"""Keys per ``IN (...)`` query and rows per INSERT (SQLite ≥ 3.32 allows 32,766 variables)."""
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+"""DATA_CONTRACT.md §1: a time without offset means Asia/Shanghai."""
+
+UNKNOWN_TYPES = "event_unknown_type"
+"""The batch summary's entry counting events of types the contract does not name, by type."""
+
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?")
+_KNOWN_TYPES = frozenset(EventType.values)
+
+
+def contract_error(code: str, message: str, field: str | None = None) -> PydanticCustomError:
+    """A validation error carrying the contract's own code and Chinese message (and field path)."""
+    context: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        context["field"] = field
+    return PydanticCustomError("contract_error", "{message}", context)
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else f"{text[:57]}…"
+
+
+def _contract_datetime(value: Any) -> Any:
+    """ISO 8601 with an offset; without one, Asia/Shanghai. A date alone is not a time."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=SHANGHAI)
+    if isinstance(value, str) and _DATETIME.fullmatch(value.strip()):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+        else:
+            return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=SHANGHAI)
+    raise contract_error(
+        "invalid_datetime",
+        f"发生时间无效：{_show(value)}，应为带时区的 ISO 8601 时间（如 2026-03-02T09:30:00+08:00；"
+        "不带时区按北京时间）",
+    )
+
+
+def _split_list(value: Any) -> Any:
+    """A list in a table cell: ``故意伤害罪、寻衅滋事罪`` (also , ， ; ；)."""
+    if isinstance(value, str):
+        for separator in "、，;；":
+            value = value.replace(separator, ",")
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+ContractDateTime = Annotated[datetime, BeforeValidator(_contract_datetime)]
+UnitCode = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z_.\-]+$")]
+Code32 = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+Code40 = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+Code64 = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Text100 = Annotated[str, StringConstraints(max_length=100)]
+Text200 = Annotated[str, StringConstraints(max_length=200)]
+Count = Annotated[int, Field(ge=0, le=100_000)]
+Amount = Annotated[int | float, Field(ge=0)]
+Round = Annotated[int, Field(ge=1, le=2)]
+Charges = Annotated[list[Text200], BeforeValidator(_split_list)]
+
+
+# --- data of each type (DATA_CONTRACT.md §2) ----------------------------------------------------
+
+
+class EventData(BaseModel):
+    """Data of a type with no fields of its own; the base of every type's data (unknown kept)."""
+
+    model_config = ConfigDict(
+        extra="allow", str_strip_whitespace=True, coerce_numbers_to_str=True, populate_by_name=True
+    )
+
+
+class ReceivedData(EventData):
+    line: CaseLine = Field(title="业务条线")
+    case_type: Code40 = Field(title="案件类别")
+    cause: Text200 | None = Field(default=None, title="案由")
+    transferred_cause: Text200 | None = Field(default=None, title="移送案由")
+    detained: ContractBool | None = Field(default=None, title="在押")
+    fast_track: ContractBool | None = Field(default=None, title="速裁")
+    plea: ContractBool | None = Field(default=None, title="认罪认罚")
+    agency: Text200 | None = Field(default=None, title="移送机关")
+
+
+class AssignedData(EventData):
+    prosecutor: Code32 = Field(title="承办检察官")
+    department: Code32 | None = Field(default=None, title="承办部门")
+    method: AssignMethod | None = Field(default=None, title="分案方式")
+
+
+class LawyerData(EventData):
+    lawyer: Code32 = Field(title="律师执业证号")
+    firm_id: Code32 | None = Field(default=None, title="律师事务所统一社会信用代码")
+    role: LawyerRole | None = Field(default=None, title="律师身份")
+
+
+class RightsNotifiedData(EventData):
+    whom: RightsWhom = Field(title="告知对象")
+
+
+class ProposedData(EventData):
+    decision: Decision = Field(title="决定类型")
+    kind: NonProsecutionKind | None = Field(default=None, title="不起诉类别")
+    by: Code32 | None = Field(default=None, title="提出人")
+
+
+class DecidedData(ProposedData):
+    by: Code32 | None = Field(default=None, title="决定人")
+    level: DecisionLevel | None = Field(default=None, title="决定层级")
+    months: Count | None = Field(default=None, title="量刑建议（月）")
+
+
+class ExtendedData(EventData):
+    stage: Code40 | None = Field(default=None, title="延长阶段")
+    days: Count | None = Field(default=None, title="延长天数")
+    approved_by: Code64 | None = Field(default=None, title="批准人")
+
+
+class RoundData(EventData):
+    round: Round | None = Field(default=None, title="退查轮次")
+
+
+class SuspensionData(EventData):
+    reason: Text200 | None = Field(default=None, title="中止/恢复原因")
+
+
+class JurisdictionData(EventData):
+    to_unit: UnitCode = Field(title="移送至单位编码")
+
+
+class ReconsiderationData(EventData):
+    kind: ReconsiderationKind | None = Field(default=None, title="复议类别")
+    target: Decision | None = Field(default=None, title="原决定")
+    changed: ContractBool | None = Field(default=None, title="是否改变")
+
+
+class CustodyData(EventData):
+    from_: CustodyMeasure | None = Field(default=None, alias="from", title="原强制措施")
+    to: CustodyMeasure = Field(title="变更后强制措施")
+
+
+class JudgmentData(EventData):
+    verdict: Verdict = Field(title="判决结果")
+    charges: Charges | None = Field(default=None, title="判决罪名")
+    months: Count | None = Field(default=None, title="判处刑期（月）")
+
+
+class ComplaintData(EventData):
+    escalation: ComplaintEscalation | None = Field(default=None, title="越级/进京")
+    accepted: ContractBool | None = Field(default=None, title="是否受理")
+
+
+class AmountData(EventData):
+    amount: Amount | None = Field(default=None, title="金额")
+
+
+class DetaineeIncidentData(EventData):
+    kind: DetaineeIncidentKind | None = Field(default=None, title="事故类别")
+
+
+class ExecutionChangeData(EventData):
+    kind: ExecutionChangeKind | None = Field(default=None, title="变更执行类别")
+
+
+class RecusalData(EventData):
+    staff: Code32 = Field(title="回避人员工号")
+    granted: ContractBool | None = Field(default=None, title="是否准许")
+
+
+class DirectiveData(EventData):
+    kind: DirectiveKind | None = Field(default=None, title="指令类别")
+
+
+class SensitiveData(EventData):
+    kind: SensitiveKind | None = Field(default=None, title="敏感类别")
+
+
+class ContactData(EventData):
+    with_kind: Code40 | None = Field(default=None, title="接触对象类别")
+    with_: Code64 | None = Field(default=None, alias="with", title="接触对象")
+    in_office: ContractBool | None = Field(default=None, title="在办公场所")
+    in_hours: ContractBool | None = Field(default=None, title="在工作时间")
+    approval_ref: Text100 | None = Field(default=None, title="审批文号")
+
+
+class PropertyData(EventData):
+    value: Amount | None = Field(default=None, title="财物价值")
+    method: Text100 | None = Field(default=None, title="处置方式")
+    approved: ContractBool | None = Field(default=None, title="是否经审批")
+
+
+class InvestigationData(EventData):
+    target: InvestigationTarget | None = Field(default=None, title="调查对象")
+
+
+class RecommendationData(EventData):
+    urgent: ContractBool | None = Field(default=None, title="是否紧急")
+
+
+class EffectData(EventData):
+    effective: ContractBool | None = Field(default=None, title="是否有效")
+
+
+class SuitWithdrawnData(EventData):
+    kind: SuitWithdrawnKind | None = Field(default=None, title="撤回类别")
+
+
+class AppealDirectedData(EventData):
+    kind: AppealDirectedKind | None = Field(default=None, title="指令类别")
+
+
+class ClosedData(EventData):
+    result: Text200 | None = Field(default=None, title="办结结果")
+
+
+class CorrectedData(EventData):
+    corrects: Code64 = Field(title="被更正事件编号")
+
+
+T = EventType
+DATA_MODELS: dict[str, type[EventData]] = {
+    T.RECEIVED: ReceivedData,
+    T.ASSIGNED: AssignedData,
+    T.LAWYER_ENGAGED: LawyerData,
+    T.LAWYER_WITHDRAWN: LawyerData,
+    T.RIGHTS_NOTIFIED: RightsNotifiedData,
+    T.PROPOSED: ProposedData,
+    T.DECIDED: DecidedData,
+    T.EXTENDED: ExtendedData,
+    T.RETURNED: RoundData,
+    T.RESUBMITTED: RoundData,
+    T.SUSPENDED: SuspensionData,
+    T.RESUMED: SuspensionData,
+    T.JURISDICTION_CHANGED: JurisdictionData,
+    T.RECONSIDERATION_REQUESTED: ReconsiderationData,
+    T.RECONSIDERATION_DECIDED: ReconsiderationData,
+    T.CUSTODY_CHANGED: CustodyData,
+    T.JUDGMENT: JudgmentData,
+    T.COMPLAINT: ComplaintData,
+    T.STATE_COMPENSATION: AmountData,
+    T.JUDICIAL_AID: AmountData,
+    T.DETAINEE_INCIDENT: DetaineeIncidentData,
+    T.EXECUTION_CHANGE: ExecutionChangeData,
+    T.RECUSAL_APPLIED: RecusalData,
+    T.RECUSAL_DECIDED: RecusalData,
+    T.SUPERIOR_DIRECTIVE: DirectiveData,
+    T.SENSITIVE: SensitiveData,
+    T.CONTACT: ContactData,
+    T.PROPERTY_SEIZED: PropertyData,
+    T.PROPERTY_DISPOSED: PropertyData,
+    T.INVESTIGATION: InvestigationData,
+    T.RECOMMENDATION_ISSUED: RecommendationData,
+    T.RECOMMENDATION_REPLIED: RecommendationData,
+    T.RECOMMENDATION_OBJECTED: RecommendationData,
+    T.RECOMMENDATION_EFFECT_ASSESSED: EffectData,
+    T.SUIT_WITHDRAWN: SuitWithdrawnData,
+    T.APPEAL_DIRECTED: AppealDirectedData,
+    T.CLOSED: ClosedData,
+    T.CORRECTED: CorrectedData,
+}
+"""The data model of every type; a contract type missing here has no fields (``EventData``)."""
+
+DataModels = Mapping[str, type[BaseModel]]
+
+
+def _integral(value: Any) -> Any:
+    """Whole-number floats as ints (``2.0`` → ``2``), so that JSON and tables give one digest."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _integral(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integral(item) for item in value]
+    return value
+
+
+def _translate(detail: Mapping[str, Any], title: str, field: str, more: int) -> PydanticCustomError:
+    """One pydantic error about a data field as the contract's (field ``data.<name>``, Chinese)."""
+    kind, value, context = detail["type"], detail.get("input"), detail.get("ctx") or {}
+    if kind == "missing":
+        code, message = "required", f"事件数据缺少必填字段：{title}"
+    elif kind == "enum":
+        allowed = str(context.get("expected", "")).replace("'", "").replace(" or ", "、").replace(", ", "、")
+        code, message = "invalid_choice", f"{title}取值无效：{_show(value)}，应为 {allowed} 之一"
+    elif kind in {"invalid_bool", "bool_type", "bool_parsing"}:
+        code, message = "invalid_bool", f"{title}应为 true 或 false，实为 {_show(value)}"
+    elif kind == "string_too_short":
+        code, message = "required", f"{title}不能为空"
+    elif kind == "string_too_long":
+        code, message = "too_long", f"{title}过长：最多 {context.get('max_length')} 个字符"
+    elif kind == "string_pattern_mismatch":
+        code, message = "invalid_format", f"{title}格式无效：{_show(value)}"
+    elif kind in {"int_type", "int_parsing", "int_from_float", "float_type", "float_parsing"}:
+        code, message = "invalid_type", f"{title}应为数字，实为 {_show(value)}"
+    elif kind in {"greater_than_equal", "less_than_equal"}:
+        code, message = "out_of_range", f"{title}超出范围：{_show(value)}"
+    elif kind in {"string_type", "list_type"}:
+        code, message = "invalid_type", f"{title}类型错误：{_show(value)}"
+    elif kind == "contract_error":
+        code, message = str(context["code"]), str(context["message"])
+    else:
+        code, message = "invalid_value", f"{title}无效：{_show(value)}"
+    if more:
+        message += f"（另有 {more} 处错误）"
+    return contract_error(code, message, field)
+
+
+def _title(model: type[BaseModel], name: str) -> str:
+    info = next((info for key, info in model.model_fields.items() if name in (key, info.alias)), None)
+    return f"{info.title}（{name}）" if info is not None and info.title else name
+
+
+@cache
+def _field_adapter(model: type[EventData], name: str) -> TypeAdapter[Any]:
+    info = model.model_fields[name]
+    return TypeAdapter(info.rebuild_annotation(), config=_FIELD_CONFIG)
+
+
+_FIELD_CONFIG = ConfigDict(str_strip_whitespace=True, coerce_numbers_to_str=True)
+
+
+def normalised_data(event_type: str, data: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """``data`` checked against its type's model: known fields as codes, booleans and numbers,
+    unknown fields unchanged. ``partial`` checks only the fields given (a correction's).
+    Raises a contract error (``PydanticCustomError``) for the first wrong field."""
+    model = DATA_MODELS.get(event_type, EventData)
+    if not partial:
+        try:
+            validated = model.model_validate(data)
+        except ValidationError as exc:
+            details = exc.errors(include_url=False)
+            loc = details[0].get("loc", ())
+            name = str(loc[0]) if loc else ""
+            field = ".".join(["data", *(str(part) for part in loc)])
+            raise _translate(details[0], _title(model, name), field, len(details) - 1) from None
+        return _integral(validated.model_dump(mode="json", by_alias=True, exclude_unset=True))
+    names = {info.alias or name: name for name, info in model.model_fields.items()}
+    result: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in names:
+            result[key] = value
+            continue
+        adapter = _field_adapter(model, names[key])
+        try:
+            result[key] = adapter.dump_python(adapter.validate_python(value), mode="json")
+        except ValidationError as exc:
+            details = exc.errors(include_url=False)
+            raise _translate(details[0], _title(model, key), f"data.{key}", len(details) - 1) from None
+    return _integral(result)
+
+
+# --- the envelope -------------------------------------------------------------------------------
+
+
+class EventRecord(RecordModel):
+    """One event (DATA_CONTRACT.md §1 ``event``); ``data`` normalised by its type's model."""
+
+    data_models: ClassVar[DataModels] = DATA_MODELS
+    """Per-type data models (also give tables their flattened ``data.<field>`` columns)."""
+
+    event_id: Code64 = Field(title="事件编号")
+    case_no: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(title="案件编号")
+    unit: UnitCode = Field(title="单位编码")
+    type: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(title="事件类型")
+    occurred_at: ContractDateTime = Field(title="发生时间")
+    actor: Code32 | None = Field(default=None, title="操作人")
+    data: dict[str, Any] = Field(default_factory=dict, title="事件数据")
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _object(cls, value: Any) -> Any:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise contract_error("invalid_type", f"事件数据应为 JSON 对象，实为 {_show(value)}")
+        return value
+
+    @field_validator("data")
+    @classmethod
+    def _by_type(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        event_type = info.data.get("type")
+        if event_type not in _KNOWN_TYPES:
+            return value  # unknown type (or an invalid one, reported on its own): kept as it came
+        return normalised_data(event_type, value)
+
+    @property
+    def is_known_type(self) -> bool:
+        return self.type in _KNOWN_TYPES
+
+    @property
+    def corrects(self) -> str | None:
+        if self.type != EventType.CORRECTED:
+            return None
+        return str(self.data["corrects"])
+
+    @cached_property
+    def digest(self) -> str:
+        """SM3 of the canonical form (sorted keys, UTC time): equal content, equal digest."""
+        canonical = {
+            "event_id": self.event_id,
+            "case_no": self.case_no,
+            "unit": self.unit,
+            "type": self.type,
+            "occurred_at": self.occurred_at.astimezone(UTC).isoformat(),
+            "actor": self.actor,
+            "data": self.data,
+            "extra": self.extra,
+        }
+        text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+        return crypto.provider.hash(text.encode("utf-8")).hex()
+
+
+# --- the handler --------------------------------------------------------------------------------
+
+
+class StoredEvent(NamedTuple):
+    """What checking needs of an event already in the database."""
+
+    event_id: str
+    case_no: str
+    type: str
+    corrects: str
+    digest: str
+
+
+def _chunks(items: Collection[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+_REFERENCE_LABELS = {"unit": "单位", "staff": "人员", "department": "部门", "lawyer": "律师"}
+_DATA_REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
+    T.ASSIGNED: (("prosecutor", "staff"), ("department", "department")),
+    T.LAWYER_ENGAGED: (("lawyer", "lawyer"),),
+    T.LAWYER_WITHDRAWN: (("lawyer", "lawyer"),),
+    T.RECUSAL_APPLIED: (("staff", "staff"),),
+    T.RECUSAL_DECIDED: (("staff", "staff"),),
+    T.PROPOSED: (("by", "staff"),),
+    T.DECIDED: (("by", "staff"),),
+    T.JURISDICTION_CHANGED: (("to_unit", "unit"),),
+}
+"""Data fields that name a row of reference data, by type: (field, referenced kind)."""
+
+
+class EventHandler:
+    """Imports ``event`` records: append-only, idempotent, projections refreshed in the batch."""
+
+    kind = "event"
+    label = "案件事件"
+    schema = EventRecord
+
+    def key(self, record: EventRecord) -> Key:
+        return (record.event_id,)
+
+    def load(self, keys: Collection[Key]) -> dict[Key, StoredEvent]:
+        found: dict[Key, StoredEvent] = {}
+        for chunk in _chunks({key[0] for key in keys}):
+            rows = Event.objects.filter(event_id__in=chunk).values_list(
+                "event_id", "case_no", "type", "corrects", "digest"
+            )
+            for row in rows:
+                found[(row[0],)] = StoredEvent(*row)
+        return found
+
+    # -- checking
+
+    def check(self, ctx: RecordContext) -> None:
+        batch = ctx.batch(self.kind)
+        if not batch:
+            return
+        ctx.require(self.kind, list(batch))
+        targets = self._check_corrections(ctx)
+        self._check_references(ctx, targets)
+        existing = ctx.existing(self.kind)
+        for key, located in batch.items():
+            stored = existing.get(key)
+            if stored is not None and stored.digest != located.record.digest:
+                ctx.report(
+                    located,
+                    "event_id",
+                    "event_conflict",
+                    "事件已存在且内容不同（事件不可修改，更正请用 CORRECTED 事件）",
+                )
+
+    def _target(self, ctx: RecordContext, event_id: str) -> tuple[str, str, str] | None:
+        """(case_no, type, corrects) of an event in the batch or the database."""
+        located = ctx.batch(self.kind).get((event_id,))
+        if located is not None:
+            record = located.record
+            return record.case_no, record.type, record.corrects or ""
+        stored = ctx.existing(self.kind).get((event_id,))
+        if stored is not None:
+            return stored.case_no, stored.type, stored.corrects
+        return None
+
+    def _corrected_type(self, ctx: RecordContext, event_id: str) -> str | None:
+        """The type whose fields a correction of ``event_id`` changes (through corrections of
+        corrections), or None when the chain is broken or loops."""
+        seen: set[str] = set()
+        while event_id not in seen:
+            seen.add(event_id)
+            ctx.require(self.kind, [(event_id,)])
+            target = self._target(ctx, event_id)
+            if target is None:
+                return None
+            _case_no, event_type, corrects = target
+            if event_type != EventType.CORRECTED:
+                return event_type
+            event_id = corrects
+        return None
+
+    def _check_corrections(self, ctx: RecordContext) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Check every CORRECTED event; return event_id → (corrected type, normalised data)."""
+        batch = ctx.batch(self.kind)
+        corrections = [located for located in batch.values() if located.record.type == EventType.CORRECTED]
+        ctx.require(self.kind, [(located.record.corrects,) for located in corrections])
+        result: dict[str, tuple[str, dict[str, Any]]] = {}
+        for located in corrections:
+            record: EventRecord = located.record
+            target_id = record.corrects or ""
+            target = self._target(ctx, target_id)
+            if target is None:
+                ctx.report(
+                    located,
+                    "data.corrects",
+                    "unknown_event",
+                    f"被更正的事件不存在：{target_id}（数据库和本批次中均未找到）",
+                )
+                continue
+            if target_id == record.event_id:
+                ctx.report(located, "data.corrects", "invalid_value", "更正事件不能更正自身")
+                continue
+            if target[0] != record.case_no:
+                ctx.report(
+                    located,
+                    "data.corrects",
+                    "case_mismatch",
+                    f"被更正的事件 {target_id} 属于案件 {target[0]}，与本事件的案件编号不一致",
+                )
+                continue
+            corrected_type = self._corrected_type(ctx, target_id)
+            if corrected_type is None:
+                ctx.report(
+                    located, "data.corrects", "invalid_value", f"更正链无法解析（循环更正）：{target_id}"
+                )
+                continue
+            fields = {name: value for name, value in record.data.items() if name != "corrects"}
+            if corrected_type in _KNOWN_TYPES:
+                try:
+                    fields = normalised_data(corrected_type, fields, partial=True)
+                except PydanticCustomError as exc:
+                    context = exc.context or {}
+                    ctx.report(
+                        located,
+                        str(context.get("field", "data")),
+                        str(context["code"]),
+                        str(context["message"]),
+                    )
+                    continue
+            result[record.event_id] = (corrected_type, {"corrects": target_id, **fields})
+        return result
+
+    def _references(
+        self, ctx: RecordContext, corrections: Mapping[str, tuple[str, dict[str, Any]]]
+    ) -> Iterable[tuple[Located[Any], str, str, Key]]:
+        batch = ctx.batch(self.kind)
+        for located in batch.values():
+            record: EventRecord = located.record
+            yield located, "unit", "unit", (record.unit,)
+            if record.actor is not None:
+                yield located, "actor", "staff", (record.actor,)
+            event_type, data = record.type, record.data
+            if record.type == EventType.CORRECTED:
+                if record.event_id not in corrections:
+                    continue
+                event_type, data = corrections[record.event_id]
+            for name, kind in _DATA_REFERENCES.get(event_type, ()):
+                value = data.get(name)
+                if value is None:
+                    continue
+                key = (record.unit, str(value)) if kind == "department" else (str(value),)
+                yield located, f"data.{name}", kind, key
+
+    def _check_references(
+        self, ctx: RecordContext, corrections: Mapping[str, tuple[str, dict[str, Any]]]
+    ) -> None:
+        references = list(self._references(ctx, corrections))
+        wanted: dict[str, set[Key]] = {}
+        for _located, _field, kind, key in references:
+            wanted.setdefault(kind, set()).add(key)
+        for kind, keys in wanted.items():
+            ctx.require(kind, keys)
+        for located, field, kind, key in references:
+            if not ctx.known(kind, key):
+                ctx.report(
+                    located,
+                    field,
+                    "unknown_reference",
+                    f"引用的{_REFERENCE_LABELS[kind]}不存在：{'/'.join(key)}（数据库和本批次中均未找到）",
+                )
+
+    # -- planning and writing
+
+    def plan(self, ctx: RecordContext) -> KindPlan:
+        plan = KindPlan(self.kind)
+        existing = ctx.existing(self.kind)
+        unknown: dict[str, int] = {}
+        for key, located in ctx.batch(self.kind).items():
+            record: EventRecord = located.record
+            if not record.is_known_type:
+                unknown[record.type] = unknown.get(record.type, 0) + 1
+            if key in existing:
+                plan.unchanged += 1
+            else:
+                plan.create.append(located)
+        if unknown:
+            plan.derived[UNKNOWN_TYPES] = dict(sorted(unknown.items()))
+        case_nos = {located.record.case_no for located in plan.create}
+        known_cases = case_services.existing_case_nos(case_nos)
+        plan.state.update(case_nos=case_nos, known_cases=known_cases)
+        if case_nos:
+            plan.derived["case"] = {
+                "created": len(case_nos - known_cases),
+                "updated": len(known_cases),
+                "unchanged": 0,
+            }
+        return plan
+
+    def write(self, ctx: RecordContext, plan: KindPlan) -> None:
+        if not plan.create:
+            return
+        corrections = self._check_corrections(ctx)
+        units, staff = ctx.existing("unit"), ctx.existing("staff")
+        now = timezone.now()
+        batch_id = ctx.batch_id
+        rows = []
+        fresh: dict[str, list[EventView]] = {}
+        new_cases = plan.state["case_nos"] - plan.state["known_cases"]
+        for located in plan.create:
+            record: EventRecord = located.record
+            data = corrections[record.event_id][1] if record.event_id in corrections else record.data
+            rows.append(
+                Event(
+                    event_id=record.event_id,
+                    case_no=record.case_no,
+                    unit_id=units[(record.unit,)].pk,
+                    type=record.type,
+                    is_known_type=record.is_known_type,
+                    occurred_at=record.occurred_at,
+                    actor_id=staff[(record.actor,)].pk if record.actor is not None else None,
+                    actor_no=record.actor or "",
+                    data=data,
+                    corrects=record.corrects or "",
+                    extra=record.extra,
+                    digest=record.digest,
+                    import_batch_id=batch_id,
+                    created_at=now,
+                )
+            )
+            if record.case_no in new_cases:
+                fresh.setdefault(record.case_no, []).append(
+                    EventView(
+                        event_id=record.event_id,
+                        type=record.type,
+                        occurred_at=record.occurred_at,
+                        unit=record.unit,
+                        actor=record.actor or "",
+                        data=data,
+                        is_known_type=record.is_known_type,
+                    )
+                )
+        Event.objects.bulk_create(rows, batch_size=CHUNK)
+        counts = case_services.cases_project(case_nos=plan.state["case_nos"], fresh=fresh)
+        unknown = plan.derived.get(UNKNOWN_TYPES, {})
+        audit_record_many(
+            actor=ctx.actor,
+            entries=[
+                AuditEntry(
+                    action="cases.event.import",
+                    target_type="ingest.importbatch" if batch_id is not None else "",
+                    target_id=str(batch_id) if batch_id is not None else "",
+                    target_repr=f"导入批次 #{batch_id} 的案件事件" if batch_id is not None else "案件事件",
+                    after={
+                        "events_created": len(rows),
+                        "events_unchanged": plan.unchanged,
+                        "unknown_types": unknown,
+                        "cases_created": counts.created,
+                        "cases_updated": counts.updated,
+                    },
+                )
+            ],
+        )

@@ -1,0 +1,384 @@
+"""The benign look-alikes: cases that resemble a risk situation and must not raise it.
+
+Beside each injected situation (``situations.py``) the schedule places look-alikes: a decision
+that differs from an earlier proposal but equals the latest; concentration just under the
+threshold; a stage decided on its last day; a deadline on a holiday rolled over for a suspect at
+liberty; a relation to a lawyer with a granted recusal; key-node events on a case of another line.
+"""
+
+from __future__ import annotations
+
+import random
+
+from lianjian.ingest.generator import calendar as cal
+from lianjian.ingest.generator.causes import CHARGE_BY_NAME, LENIENCY_WATCHED, NEW_EVIDENCE
+from lianjian.ingest.generator.org import Org
+from lianjian.ingest.generator.situations import (
+    GROUP,
+    SPECIAL_LAST_DAY,
+    Plan,
+    Variant,
+    civil_options,
+    criminal_options,
+    first_workday_with,
+    group_day,
+    must_not,
+    node,
+    np_override_unit,
+    pick_charge,
+    pick_county,
+    simple,
+    special_day,
+)
+
+
+def gx06_under(org: Org, rng: random.Random, occurrence: int) -> Plan:
+    """A prosecutor just under the concentration threshold (GX06): 4 cases with one lawyer, or 5
+    spread so that no 12 months hold more than 3."""
+    group, member = divmod(occurrence, GROUP)
+    dedicated = org.concentration_lookalike[group]
+    spread = group % 2 == 1
+    lawyers = org.lawyers_by_city[org.by_code[dedicated.unit].city]
+    main = random.Random(f"gx06u-lawyer-{org.seed}-{group}").choice(lawyers)  # noqa: S311
+    same = 5 if spread else 4
+    if member < same:
+        lawyer = main
+    else:
+        firms = sorted({lawyer.firm_id for lawyer in lawyers if lawyer.firm_id != main.firm_id})
+        firm = firms[(group + member) % len(firms)]
+        lawyer = next(lawyer for lawyer in lawyers if lawyer.firm_id == firm)
+    truth = None
+    if member == 0:
+        note = (
+            "同一律师代理 5 件，但任何 12 个月内不超过 3 件"
+            if spread
+            else "同一律师代理 4 件，未达 5 件的门槛"
+        )
+        truth = must_not("GX06", note, dedicated.prosecutor)
+    return Plan(
+        "criminal",
+        criminal_options(
+            rng, prosecutor=(dedicated.prosecutor, dedicated.department), lawyer=lawyer, arrest_review=False
+        ),
+        unit=dedicated.unit,
+        start=group_day(org, "gx06u", group, member, spread=spread),
+        truth=truth,
+    )
+
+
+def recused(org: Org, rng: random.Random, occurrence: int) -> Plan:
+    """A prosecutor related to the lawyer, who applies for recusal; granted, another takes over."""
+    pair = org.recusal_related[occurrence]
+    return Plan(
+        "criminal",
+        criminal_options(
+            rng,
+            prosecutor=(pair.prosecutor, pair.department),
+            lawyer=pair.lawyer,
+            arrest_review=False,
+            recusal=True,
+        ),
+        unit=pair.unit,
+        truth=must_not("GX07", "承办检察官与律师有登记关系，但已申请回避并获准、改由他人承办"),
+        requires=("RECUSAL_DECIDED",),
+    )
+
+
+def former_old(org: Org, rng: random.Random, occurrence: int) -> Plan:
+    """A lawyer who left another procuratorate more than two years before the case (检察官法第三十七条)."""
+    former = org.former_old[occurrence % len(org.former_old)]
+    return Plan(
+        "criminal",
+        criminal_options(rng, lawyer=former.lawyer, arrest_review=False),
+        unit=pick_county(org, rng, not_unit=former.unit),
+        truth=must_not("GX07", f"辩护律师是他院离职人员，离职（{cal.day_text(former.left_on)}）已逾两年"),
+        requires=("LAWYER_ENGAGED",),
+    )
+
+
+N = must_not
+LOOKALIKE: dict[str, Variant] = {
+    "GX02.latest": simple(
+        "criminal",
+        lambda o, r: criminal_options(
+            r,
+            arrest_review=False,
+            earlier_proposals=[("NON_PROSECUTE", "DISCRETIONARY")],
+            decision="PROSECUTE",
+            decided_by="DEPUTY_CHIEF",
+        ),
+        lambda: N("GX02", "决定与承办人较早的意见不同，但与其最后意见一致"),
+        ("DECIDED",),
+    ),
+    "GX03.override": simple(
+        "criminal",
+        lambda o, r: criminal_options(
+            r, arrest_review=False, decision="NON_PROSECUTE", np_kind="DISCRETIONARY"
+        ),
+        lambda: N("GX03", "部门负责人依本院权力清单（本地调整）决定酌定不起诉"),
+        ("DECIDED",),
+        unit=np_override_unit,
+    ),
+    "GX04.day3": simple(
+        "criminal",
+        lambda o, r: criminal_options(r, arrest_review=False, rights="day3"),
+        lambda: N("GX04", "第 3 日告知诉讼权利"),
+        ("RIGHTS_NOTIFIED",),
+        start=lambda r: first_workday_with(special_day(r), 3, workday=True),
+    ),
+    "GX05.approved": simple(
+        "criminal",
+        lambda o, r: criminal_options(r, lawyer=r.choice(o.lawyers_by_city[o.capital]), contact="approved"),
+        lambda: N("GX05", "工作时间外接触律师，但有审批"),
+        ("CONTACT",),
+    ),
+    "GX05.in_office": simple(
+        "criminal",
+        lambda o, r: criminal_options(r, lawyer=r.choice(o.lawyers_by_city[o.capital]), contact="in_office"),
+        lambda: N("GX05", "在办公场所、工作时间内接待律师"),
+        ("CONTACT",),
+    ),
+    "GX06.under": gx06_under,
+    "GX07.recused": recused,
+    "GX07.former_old": former_old,
+    "GX08.last_day": simple(
+        "criminal",
+        lambda o, r: criminal_options(
+            r,
+            charge=pick_charge(r, arrestable=True),
+            arrest_review=True,
+            arrest_detained=True,
+            arrest_timing="last_day",
+            arrest_decision="ARREST",
+        ),
+        lambda: N("GX08", "在押犯罪嫌疑人审查逮捕于第 7 日（期限最后一日）作出决定"),
+        ("DECIDED",),
+        start=lambda r: first_workday_with(special_day(r), 7, workday=True),
+    ),
+    "GX08.holiday_roll": simple(
+        "criminal",
+        lambda o, r: criminal_options(
+            r,
+            charge=pick_charge(r, arrestable=True),
+            arrest_review=True,
+            arrest_detained=False,
+            arrest_timing="holiday_roll",
+            arrest_decision="ARREST",
+        ),
+        lambda: N("GX08", "未羁押犯罪嫌疑人审查逮捕期限末日为节假日，顺延至节后第一日作出决定"),
+        ("DECIDED",),
+        start=lambda r: first_workday_with(special_day(r), 15, workday=False),
+    ),
+    "GX08.extended": simple(
+        "criminal",
+        lambda o, r: criminal_options(r, arrest_review=False, prosecution_mode="extended", fast_track=False),
+        lambda: N("GX08", "审查起诉超过一个月，但已依法延长半个月并在延长期内决定"),
+        ("DECIDED",),
+    ),
+    "GX08.reset": simple(
+        "criminal",
+        lambda o, r: criminal_options(r, arrest_review=False, prosecution_mode="reset", fast_track=False),
+        lambda: N("GX08", "退回补充侦查后重新移送，审查起诉期限重新计算"),
+        ("DECIDED",),
+    ),
+    "GX08.suspended": simple(
+        "criminal",
+        lambda o, r: criminal_options(r, arrest_review=False, prosecution_mode="suspended", fast_track=False),
+        lambda: N("GX08", "精神病鉴定期间不计入审查起诉期限"),
+        ("DECIDED",),
+    ),
+    "GX10.complaint_none": simple(
+        "criminal",
+        lambda o, r: criminal_options(r, complaints=[("NONE", True)]),
+        lambda: N("GX10 XS10", "一般申诉，已受理，无越级"),
+        ("COMPLAINT",),
+        start=lambda r: special_day(r, SPECIAL_LAST_DAY - 150),
+    ),
+    "XS01.valid": simple(
+        "filing",
+        lambda o, r: {"charge": pick_charge(r)},
+        lambda: N("XS01", "立案监督，公安机关不立案理由成立"),
+        ("CLOSED",),
+    ),
+    "XS02.unchanged": simple(
+        "criminal",
+        lambda o, r: criminal_options(
+            r,
+            charge=pick_charge(r, arrestable=True),
+            arrest_review=True,
+            arrest_decision="NO_ARREST",
+            reconsideration=False,
+            continue_after_no_arrest=False,
+        ),
+        lambda: N("XS02", "不批准逮捕经复议维持原决定"),
+        ("RECONSIDERATION_DECIDED",),
+    ),
+    "XS03.no_arrest": simple(
+        "criminal",
+        lambda o, r: criminal_options(
+            r,
+            charge=pick_charge(r, watched=False, arrestable=True),
+            arrest_review=True,
+            arrest_decision="NO_ARREST",
+            continue_after_no_arrest=True,
+            decision="NON_PROSECUTE",
+            np_kind="DISCRETIONARY",
+        ),
+        lambda: N("XS03", "不批准逮捕后作不起诉（未经逮捕）"),
+        ("CLOSED",),
+    ),
+    "XS03.guilty": simple(
+        "criminal",
+        lambda o, r: criminal_options(
+            r,
+            charge=pick_charge(r, arrestable=True),
+            arrest_review=True,
+            arrest_decision="ARREST",
+            decision="PROSECUTE",
+            judged="within",
+        ),
+        lambda: N("XS03 XS04", "批准逮捕后起诉，法院按量刑建议判决有罪"),
+        ("JUDGMENT",),
+    ),
+    "XS04.within": simple(
+        "criminal",
+        lambda o, r: criminal_options(r, arrest_review=False, decision="PROSECUTE", judged="within"),
+        lambda: N("XS04", "判处刑期与量刑建议一致"),
+        ("JUDGMENT",),
+    ),
+    "XS06.bail": simple(
+        "criminal",
+        lambda o, r: criminal_options(
+            r,
+            charge=pick_charge(r, arrestable=True),
+            arrest_review=True,
+            arrest_decision="ARREST",
+            to_bail=True,
+        ),
+        lambda: N("XS06", "变更为取保候审，诉讼正常进行"),
+        ("CUSTODY_CHANGED",),
+    ),
+    "XS10.accepted_first": simple(
+        "criminal",
+        lambda o, r: criminal_options(r, complaints=[("NONE", True), ("SKIP_LEVEL", True)]),
+        lambda: N("XS10", "此前申诉已受理，之后的越级访不属于应受理未受理"),
+        ("COMPLAINT",),
+        start=lambda r: special_day(r, SPECIAL_LAST_DAY - 200),
+    ),
+    "XS11.aid": simple(
+        "criminal",
+        lambda o, r: criminal_options(r, aid=r.randint(2, 30) * 1000),
+        lambda: N("XS11 XZ09", "刑事案件被害人司法救助，不是国家赔偿"),
+        ("JUDICIAL_AID",),
+        start=lambda r: special_day(r, SPECIAL_LAST_DAY - 150),
+    ),
+    "XS12.prosecuted": simple(
+        "criminal",
+        lambda o, r: criminal_options(
+            r,
+            charge=CHARGE_BY_NAME[r.choice(LENIENCY_WATCHED)],
+            plea=True,
+            arrest_review=False,
+            decision="PROSECUTE",
+        ),
+        lambda: N("XS12", "认罪认罚的危险驾驶等案件依法起诉"),
+        ("DECIDED",),
+    ),
+    "XS12.other_cause": simple(
+        "criminal",
+        lambda o, r: criminal_options(
+            r,
+            charge=CHARGE_BY_NAME["盗窃罪"],
+            plea=True,
+            arrest_review=False,
+            decision="NON_PROSECUTE",
+            np_kind="DISCRETIONARY",
+        ),
+        lambda: N("XS12", "认罪认罚的盗窃案件作酌定不起诉（不属所列罪名）"),
+        ("DECIDED",),
+    ),
+    "ZH03.approved": simple(
+        "criminal",
+        lambda o, r: criminal_options(r, arrest_review=False, property="approved"),
+        lambda: N("ZH03", "涉案财物经审批后处置"),
+        ("PROPERTY_DISPOSED",),
+    ),
+    "KEY.protest_criminal": simple(
+        "criminal",
+        lambda o, r: criminal_options(r, arrest_review=False, decision="PROSECUTE", protest=True),
+        lambda: N("GY10", "刑事案件抗诉（不是公益诉讼）"),
+        ("JUDGMENT",),
+    ),
+    "MS03.supported": simple(
+        "supervision",
+        lambda o, r: civil_options(
+            "CIVIL", grounds=NEW_EVIDENCE, outcome="SUPPORT_SUPERVISION", follow="RETRIAL_RECOMMENDATION"
+        ),
+        lambda: N("MS03", "以新证据为由申请监督，支持监督申请"),
+        ("DECIDED",),
+    ),
+    "MS04.no_mediation": simple(
+        "supervision",
+        lambda o, r: civil_options(
+            "CIVIL", outcome="TERMINATE_REVIEW", result="申请人撤回监督申请，终结审查"
+        ),
+        lambda: N("MS04 MS03", "申请人撤回申请而终结审查，未经和解，申请理由非新证据"),
+        ("DECIDED",),
+    ),
+    "KEY.investigation_pil": simple(
+        "public_interest",
+        lambda o, r: {"nodes_before": [node("INVESTIGATION", target="OUTSIDER")]},
+        lambda: N("MS02 XZ02", "公益诉讼案件中的调查核实"),
+        ("INVESTIGATION",),
+    ),
+    "KEY.withdrawn_civil": simple(
+        "supervision",
+        lambda o, r: civil_options(
+            "CIVIL",
+            outcome="SUPPORT_SUPERVISION",
+            follow="RETRIAL_RECOMMENDATION",
+            nodes_after=[node("OPINION_WITHDRAWN")],
+        ),
+        lambda: N("XZ05", "民事案件撤回监督意见（不是行政案件）"),
+        ("OPINION_WITHDRAWN",),
+    ),
+    "KEY.mediation_civil": simple(
+        "supervision",
+        lambda o, r: civil_options(
+            "CIVIL",
+            nodes_before=[node("MEDIATION")],
+            outcome="SUPPORT_SUPERVISION",
+            follow="RETRIAL_RECOMMENDATION",
+        ),
+        lambda: N("GY07 MS04", "民事监督中的调解，未终结审查"),
+        ("MEDIATION",),
+    ),
+    "KEY.follow_up_admin": simple(
+        "supervision",
+        lambda o, r: civil_options(
+            "ADMINISTRATIVE",
+            outcome="SUPPORT_SUPERVISION",
+            follow="RECOMMENDATION",
+            nodes_after=[node("FOLLOW_UP_SUPERVISION")],
+        ),
+        lambda: N("MS08", "行政案件跟进监督（不是民事案件）"),
+        ("FOLLOW_UP_SUPERVISION",),
+    ),
+    "KEY.terminate_admin": simple(
+        "supervision",
+        lambda o, r: civil_options("ADMINISTRATIVE", outcome="TERMINATE_REVIEW"),
+        lambda: N("GY04 MS04", "行政监督案件终结审查（不是公益、民事案件）"),
+        ("DECIDED",),
+    ),
+    "XZ07.replied": simple(
+        "supervision",
+        lambda o, r: civil_options(
+            "ADMINISTRATIVE",
+            outcome="SUPPORT_SUPERVISION",
+            follow="RECOMMENDATION",
+            reply="RECOMMENDATION_REPLIED",
+        ),
+        lambda: N("XZ07", "被建议单位按期回复、未提异议"),
+        ("RECOMMENDATION_REPLIED",),
+    ),
+}
