@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from io import StringIO
 from pathlib import Path
 
@@ -89,3 +90,46 @@ def test_generate_command_refuses_bad_arguments_in_chinese(
 def test_generate_command_refuses_a_missing_directory(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="输出目录不存在"):
         call_command("generate", "--cases", "5", "--out", str(tmp_path / "nowhere" / "x.jsonl"))
+
+
+def test_power_list_truth_holds_against_the_imported_post_history(tmp_path: Path) -> None:
+    from django.utils import timezone
+
+    from lianjian.org.selectors import staff_may_decide
+
+    out = tmp_path / "powers.jsonl"
+    generate(GeneratorConfig(cases=600, seed=8, risk_rate=0.3), out)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    import_batch_run(actor=None, source_name="powers.jsonl", lines_or_reader=lines)
+    truth = [
+        json.loads(line)
+        for line in (tmp_path / "powers.truth.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    expected = {
+        line["case_no"]: line["kind"] == "must_not_raise" for line in truth[1:] if line["risk_code"] == "GX03"
+    }
+    assert set(expected.values()) == {True, False}
+
+    for case_no, allowed in expected.items():
+        decided = Event.objects.filter(case_no=case_no, type="DECIDED").order_by("occurred_at").first()
+        assert decided is not None
+        data = decided.data
+        answer = staff_may_decide(
+            Staff.objects.get(staff_no=data["by"]),
+            data["decision"],
+            timezone.localtime(decided.occurred_at).date(),
+            data.get("kind", ""),
+        )
+        assert answer.allowed is allowed, (case_no, answer.reason)
+
+    violations = {case_no for case_no, allowed in expected.items() if not allowed}
+    staff = {person.staff_no: person for person in Staff.objects.all()}
+    for decided in Event.objects.filter(type="DECIDED").exclude(case_no__in=violations):
+        data = decided.data
+        answer = staff_may_decide(
+            staff[data["by"]],
+            data["decision"],
+            timezone.localtime(decided.occurred_at).date(),
+            data.get("kind", ""),
+        )
+        assert answer.allowed, (decided.case_no, data, answer.reason)
