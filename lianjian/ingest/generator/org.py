@@ -68,6 +68,10 @@ LINE_DEPARTMENTS: dict[str, dict[str, tuple[str, ...]]] = {
 ALL_DECIDERS = ("PROSECUTOR", "DEPT_HEAD", "COMMITTEE_MEMBER", "DEPUTY_CHIEF", "CHIEF")
 UPPER_ONLY = ("DEPT_HEAD", "COMMITTEE_MEMBER", "DEPUTY_CHIEF", "CHIEF")
 LEADERS = ("DEPUTY_CHIEF", "CHIEF")
+# Compact staffing (the demo's ~120 people): departments that handle no generated case and are
+# none of the supervisory ones are left out, and the supervisory ones are staffed by their head.
+SUPERVISORY_KINDS = frozenset({"CASE_MANAGEMENT", "INSPECTION", "POLITICAL", "DISCIPLINE"})
+COMPACT_LEFT_OUT = frozenset({"ENFORCEMENT", "COMPLAINT"})
 # The province's standard power list (检察官权力清单), in force from 2018.
 STANDARD_POWERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("ARREST", "", ALL_DECIDERS),
@@ -337,8 +341,24 @@ class OrgNeeds:
     concentration_lookalike: int = 0
 
 
-def build_org(*, seed: int, cases: int, province_code: str, needs: OrgNeeds) -> Org:
-    """The organisation for ``cases`` cases of ``province_code`` (deterministic for the seed)."""
+def build_org(
+    *,
+    seed: int,
+    cases: int,
+    province_code: str,
+    needs: OrgNeeds,
+    counties: int | None = None,
+    cities: int | None = None,
+    compact: bool = False,
+) -> Org:
+    """The organisation for ``cases`` cases of ``province_code`` (deterministic for the seed).
+
+    By default the number of county units follows the case count and they are spread over all the
+    province's cities. ``counties`` fixes that number, ``cities`` keeps the counties to the first
+    cities of the province, and ``compact`` staffs each unit with the fewest people the cases and
+    the situations need (leaders, department heads, prosecutors; no assistants or clerks; two
+    deputies; no enforcement or complaint department) — the demo's organisation of about 130.
+    """
     rng = random.Random(f"org-{seed}")  # noqa: S311 - reproducible synthetic data, not security
     place = province(province_code)
     org = Org(seed=seed, province_code=province_code)
@@ -351,13 +371,19 @@ def build_org(*, seed: int, cases: int, province_code: str, needs: OrgNeeds) -> 
     ).rstrip("省市")
 
     total_counties = sum(len(counties) for _city, counties in place.cities)
-    wanted = max(2, min(total_counties, round(cases / CASES_PER_COUNTY)))
+    candidate_cities = place.cities if cities is None else place.cities[: max(1, cities)]
+    available = sum(len(city_counties) for _city, city_counties in candidate_cities)
+    wanted = (
+        max(2, min(total_counties, round(cases / CASES_PER_COUNTY)))
+        if counties is None
+        else max(1, min(available, counties))
+    )
     chosen: dict[str, list[Place]] = {}
     depth = 0
     while sum(len(v) for v in chosen.values()) < wanted:
-        for city, counties in place.cities:
-            if depth < len(counties) and sum(len(v) for v in chosen.values()) < wanted:
-                chosen.setdefault(city.code, []).append(counties[depth])
+        for city, city_counties in candidate_cities:
+            if depth < len(city_counties) and sum(len(v) for v in chosen.values()) < wanted:
+                chosen.setdefault(city.code, []).append(city_counties[depth])
         depth += 1
 
     capital_city, _ = place.cities[0]
@@ -527,16 +553,21 @@ def build_org(*, seed: int, cases: int, province_code: str, needs: OrgNeeds) -> 
         return identifier
 
     for unit in org.units:
-        departments = COUNTY_DEPARTMENTS if unit.level == "COUNTY" else UPPER_DEPARTMENTS
+        departments: tuple[tuple[str, str, str], ...] = (
+            COUNTY_DEPARTMENTS if unit.level == "COUNTY" else UPPER_DEPARTMENTS
+        )
+        if compact:
+            departments = tuple(entry for entry in departments if entry[2] not in COMPACT_LEFT_OUT)
         for code, name, kind in departments:
             records.append(
                 {"record": "department", "unit": unit.code, "code": code, "name": name, "kind": kind}
             )
         leaders: dict[str, list[str]] = {"CHIEF": [add_staff(unit.code, "D00", "CHIEF")]}
         leaders["DEPUTY_CHIEF"] = [
-            add_staff(unit.code, "D00", "DEPUTY_CHIEF") for _ in range(2 if unit.level == "COUNTY" else 3)
+            add_staff(unit.code, "D00", "DEPUTY_CHIEF")
+            for _ in range(2 if unit.level == "COUNTY" or compact else 3)
         ]
-        if unit.level != "COUNTY":
+        if unit.level != "COUNTY" and not compact:
             leaders["COMMITTEE_MEMBER"] = [add_staff(unit.code, "D00", "COMMITTEE_MEMBER")]
         org.leaders[unit.code] = leaders
         for code, _name, _kind in departments[1:]:
@@ -556,7 +587,7 @@ def build_org(*, seed: int, cases: int, province_code: str, needs: OrgNeeds) -> 
             org.pools[(unit.code, line)] = pool
             prosecutors += count
             active_staff.extend((staff, unit.code) for staff, _d in pool)
-        for _ in range(prosecutors):
+        for _ in range(0 if compact else prosecutors):
             department = (
                 line_departments["CRIMINAL"][0] if rng.random() < 0.7 else line_departments["CIVIL"][0]
             )
@@ -580,12 +611,12 @@ def build_org(*, seed: int, cases: int, province_code: str, needs: OrgNeeds) -> 
                         record["department"] = moved_to
                         break
         for code, _name, kind in departments:
-            if kind in {"CASE_MANAGEMENT", "INSPECTION", "POLITICAL", "DISCIPLINE"}:
-                for _ in range(2 if unit.level == "COUNTY" else 4):
+            if kind in SUPERVISORY_KINDS:
+                for _ in range(0 if compact else 2 if unit.level == "COUNTY" else 4):
                     active_staff.append(
                         (add_staff(unit.code, code, rng.choice(("CLERK", "OTHER", "ASSISTANT"))), unit.code)
                     )
-        for _ in range(max(1, prosecutors // 3)):
+        for _ in range(0 if compact else max(1, prosecutors // 3)):
             active_staff.append((add_staff(unit.code, line_departments["CRIMINAL"][0], "CLERK"), unit.code))
 
     # Lawyers and firms: each city's bar, sized to its caseload (never fewer than 8 firms).
@@ -650,8 +681,9 @@ def build_org(*, seed: int, cases: int, province_code: str, needs: OrgNeeds) -> 
         kept = former(unit.code, day_between(date(2016, 1, 1), date(2023, 6, 30)), lawyer=True)
         assert kept is not None
         org.former_same.append(kept)
-        former(unit.code, day_between(date(2019, 1, 1), date(2025, 12, 31)), lawyer=False)
-    for n in range(max(3, len(org.units) // 3)):
+        if not compact:
+            former(unit.code, day_between(date(2019, 1, 1), date(2025, 12, 31)), lawyer=False)
+    for n in range(2 if compact else max(3, len(org.units) // 3)):
         home = org.units[n % len(org.units)].code
         recent = former(home, day_between(date(2024, 1, 1), date(2024, 10, 31)), lawyer=True)
         old = former(home, day_between(date(2015, 1, 1), date(2020, 12, 31)), lawyer=True)

@@ -24,12 +24,20 @@ _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 @dataclass(frozen=True)
 class GeneratorConfig:
-    """What a run depends on: the same configuration writes the same bytes."""
+    """What a run depends on: the same configuration writes the same bytes.
+
+    ``counties``, ``cities`` and ``compact`` shape the organisation (``org.build_org``); left at
+    their defaults, the organisation follows the case count and the output is what it was before
+    they existed.
+    """
 
     cases: int
     seed: int = 2026
     risk_rate: float = 0.05
     province: str = "620000"
+    counties: int | None = None
+    cities: int | None = None
+    compact: bool = False
 
 
 @dataclass
@@ -50,18 +58,33 @@ class Generator:
         self.config = config
         self.schedule = Schedule(config.cases, config.risk_rate)
         needs: OrgNeeds = self.schedule.needs()
-        self.org = build_org(seed=config.seed, cases=config.cases, province_code=config.province, needs=needs)
+        self.org = build_org(
+            seed=config.seed,
+            cases=config.cases,
+            province_code=config.province,
+            needs=needs,
+            counties=config.counties,
+            cities=config.cities,
+            compact=config.compact,
+        )
 
     def meta(self) -> dict[str, Any]:
-        return {
+        meta: dict[str, Any] = {
             "kind": "meta",
             "generator": f"lianjian generate {GENERATOR_VERSION}",
             "cases": self.config.cases,
             "seed": self.config.seed,
             "risk_rate": self.config.risk_rate,
             "province": self.config.province,
-            "as_of": AS_OF.isoformat(),
         }
+        # The organisation options appear only when set (a default run's truth is unchanged).
+        for name in ("counties", "cities"):
+            if getattr(self.config, name) is not None:
+                meta[name] = getattr(self.config, name)
+        if self.config.compact:
+            meta["compact"] = True
+        meta["as_of"] = AS_OF.isoformat()
+        return meta
 
     def reference_lines(self) -> Iterator[str]:
         for record in reference_records(self.org):

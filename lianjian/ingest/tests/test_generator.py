@@ -447,3 +447,83 @@ def test_truth_by_line_covers_all_four_lines(risky: Run) -> None:
     assert by_line["ADMINISTRATIVE"] >= {"XZ"}
     assert by_line["PUBLIC_INTEREST"] >= {"GY"}
     assert by_line["CRIMINAL"] >= {"GX", "XS", "ZH"}
+
+
+@pytest.fixture(scope="module")
+def compact(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """The demo's run: 3,000 cases, four counties over two cities, compact staffing."""
+    return run_generator(
+        tmp_path_factory.mktemp("compact"),
+        cases=3000,
+        risk_rate=0.1,
+        counties=4,
+        cities=2,
+        compact=True,
+    )
+
+
+def test_counties_and_cities_fix_the_organisation() -> None:
+    org = Generator(GeneratorConfig(cases=300, counties=4, cities=2)).org
+
+    assert Counter(unit.level for unit in org.units) == {"PROVINCE": 1, "CITY": 2, "COUNTY": 4}
+    assert [unit.code for unit in org.units if unit.level == "COUNTY"] == [
+        "620102",
+        "620103",
+        "620104",
+        "620201",
+    ]
+    large = Generator(GeneratorConfig(cases=1_000_000, risk_rate=0.0, counties=3)).org
+    assert Counter(unit.level for unit in large.units) == {"PROVINCE": 1, "CITY": 3, "COUNTY": 3}
+
+
+def test_organisation_options_left_unset_change_nothing(tmp_path: Path) -> None:
+    plain = run_generator(tmp_path, cases=300, seed=5)
+    explicit = run_generator(tmp_path, cases=300, seed=5, counties=None, cities=None, compact=False)
+
+    assert (plain.data, plain.truth_bytes) == (explicit.data, explicit.truth_bytes)
+    assert set(plain.truth[0]) == {"kind", "generator", "cases", "seed", "risk_rate", "province", "as_of"}
+
+
+def test_compact_staffing_keeps_every_post_the_cases_and_accounts_need(compact: Run) -> None:
+    staff = compact.records["staff"]
+    assert len(staff) == 131
+    assert Counter(r["position"] for r in staff if r["left_on"] is None) == {
+        "DEPT_HEAD": 55,
+        "PROSECUTOR": 44,
+        "DEPUTY_CHIEF": 14,
+        "CHIEF": 7,
+    }
+    departments = {(r["unit"], r["code"]): r["kind"] for r in compact.records["department"]}
+    heads = {
+        (r["unit"], departments[(r["unit"], r["department"])]) for r in staff if r["position"] == "DEPT_HEAD"
+    }
+    for unit in compact.records["unit"]:
+        kinds = {kind for (code, _d), kind in departments.items() if code == unit["code"]}
+        assert "ENFORCEMENT" not in kinds and "COMPLAINT" not in kinds
+        for kind in (
+            "CRIMINAL",
+            "CIVIL",
+            "PUBLIC_INTEREST",
+            "CASE_MANAGEMENT",
+            "INSPECTION",
+            "POLITICAL",
+            "DISCIPLINE",
+        ):
+            assert (unit["code"], kind) in heads
+    assert contract_problems(compact) == []
+    codes = {line["risk_code"] for line in compact.truth[1:] if line["kind"] == "must_raise"}
+    assert codes == set(CANONICAL_CODES)
+    assert compact.truth[0]["compact"] is True
+
+
+def test_compact_decisions_respect_the_power_list_except_gx03(compact: Run) -> None:
+    org = Generator(GeneratorConfig(cases=3000, risk_rate=0.1, counties=4, cities=2, compact=True)).org
+    positions = {r["id"]: r["position"] for r in compact.records["staff"]}
+    gx03 = {line["case_no"] for line in compact.truth_of("must_raise", "GX03")}
+    for case_no, events in compact.cases.items():
+        for decided in (e for e in events if e["type"] == "DECIDED"):
+            data = decided["data"]
+            allowed = org.positions_allowed(
+                decided["unit"], data["decision"], data.get("kind", ""), cal.ordinal(day(decided))
+            )
+            assert (positions[data["by"]] in allowed) is (case_no not in gx03), (case_no, data)

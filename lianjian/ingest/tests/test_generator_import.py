@@ -68,6 +68,29 @@ def test_generate_command_writes_data_and_truth(tmp_path: Path) -> None:
     assert "案件 50 件" in out.getvalue()
 
 
+def test_generate_command_takes_the_organisation_options(tmp_path: Path) -> None:
+    target = tmp_path / "small.jsonl"
+
+    call_command(
+        "generate",
+        "--cases",
+        "50",
+        "--counties",
+        "4",
+        "--cities",
+        "2",
+        "--compact",
+        "--out",
+        str(target),
+        stdout=StringIO(),
+    )
+
+    records = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    levels = sorted(r["level"] for r in records if r["record"] == "unit")
+    assert levels == ["CITY", "CITY", "COUNTY", "COUNTY", "COUNTY", "COUNTY", "PROVINCE"]
+    assert not [r for r in records if r["record"] == "staff" and r["position"] in {"CLERK", "ASSISTANT"}]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -76,6 +99,8 @@ def test_generate_command_writes_data_and_truth(tmp_path: Path) -> None:
         (["--cases", "5", "--risk-rate", "0.9"], "风险注入比例应在 0 到 0.5 之间"),
         (["--cases", "5", "--seed", "-1"], "随机种子应在 0 到"),
         (["--cases", "5", "--province", "999999"], "未知的省级行政区划代码"),
+        (["--cases", "5", "--counties", "four"], "基层院数应为正整数"),
+        (["--cases", "5", "--cities", "0"], "市级院数应在 1 到 1000 之间"),
     ],
 )
 def test_generate_command_refuses_bad_arguments_in_chinese(

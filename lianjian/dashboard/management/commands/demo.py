@@ -1,4 +1,4 @@
-"""`lianjian demo`: database, demo organisation, demo accounts, then the web UI."""
+"""`lianjian demo`: database, generated demo data (organisation and cases), demo accounts, then the web UI."""
 
 from __future__ import annotations
 
@@ -23,7 +23,12 @@ class Command(BaseCommand):
         result = demo_load()
         if not result.accepted:
             raise CommandError("演示数据导入失败：" + "；".join(result.errors[:5]))
-        self.stdout.write(f"演示组织：{result.summary}")
+        self.stdout.write(f"演示数据：{result.summary}")
+        if result.truth is not None:
+            self.stdout.write(
+                f"标准答案：应报 {result.truth.must_raise} 条（{len(result.truth.codes)} 个风险代码），"
+                f"不应报 {result.truth.must_not_raise} 条 → {result.truth.path}"
+            )
         self.stdout.write(f"\n演示账号（密码均为 {result.password}）：")
         self.stdout.write(f"  {'用户名':<12}{'角色':<10}{'数据范围':<10}对应人员")
         for account in result.accounts:

@@ -1,4 +1,4 @@
-"""`lianjian generate --cases N [--seed S] --out FILE [--risk-rate R] [--province CODE]`.
+"""`lianjian generate --cases N [--seed S] --out FILE [--risk-rate R] [--province CODE] [--counties N]`.
 
 DATA_CONTRACT.md §4: synthetic data in the contract, and the ground truth beside it.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,19 @@ def _rate(text: str) -> float:
     return value
 
 
+def _count(what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what}应为正整数：{text!r}") from None
+        if not 1 <= value <= 1000:
+            raise argparse.ArgumentTypeError(f"{what}应在 1 到 1000 之间：{value}")
+        return value
+
+    return parse
+
+
 def _province(text: str) -> str:
     if text not in PROVINCE_NAMES:
         raise argparse.ArgumentTypeError(f"未知的省级行政区划代码：{text!r}（例如 620000 甘肃省）")
@@ -85,6 +99,23 @@ class Command(BaseCommand):
             help="省级行政区划代码（默认 620000）",
         )
         parser.add_argument(
+            "--counties",
+            type=_count("基层院数"),
+            metavar="N",
+            help="基层院数（默认随案件数增减）/ number of county units",
+        )
+        parser.add_argument(
+            "--cities",
+            type=_count("市级院数"),
+            metavar="N",
+            help="基层院只取自前 N 个市（默认全省）/ counties from the first N cities only",
+        )
+        parser.add_argument(
+            "--compact",
+            action="store_true",
+            help="精简编制（演示用：无书记员、检察官助理，督察等部门只设负责人）/ compact staffing",
+        )
+        parser.add_argument(
             "--truth", metavar="FILE", help="标准答案文件（默认 FILE.truth.jsonl）/ ground truth file"
         )
         parser.add_argument("--quiet", action="store_true", help="不显示进度 / no progress on stderr")
@@ -106,6 +137,9 @@ class Command(BaseCommand):
             seed=options["seed"],
             risk_rate=options["risk_rate"],
             province=options["province"],
+            counties=options["counties"],
+            cities=options["cities"],
+            compact=options["compact"],
         )
         show = not options["quiet"] and config.cases >= 10_000
         began = time.monotonic()
