@@ -128,6 +128,14 @@ PAGES: dict[str, tuple[Args, dict[str, int]]] = {
         lambda org, users: [users["_batch"].pk],
         {**everyone_but("case_manager"), "political_officer": 404},
     ),
+    "ingest:batch_errors_xlsx": (
+        lambda org, users: [users["_batch"].pk],
+        {**everyone_but("case_manager"), "political_officer": 404},
+    ),
+    "ingest:batch_errors_csv": (
+        lambda org, users: [users["_batch"].pk],
+        {**everyone_but("case_manager"), "political_officer": 404},
+    ),
 }
 
 # Data scope beyond the first column: objects of another county or city.

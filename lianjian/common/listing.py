@@ -53,6 +53,18 @@ class TreeNode:
     children: list[TreeNode] = field(default_factory=list)
 
 
+# A cell starting with one of these is a formula to Excel (and to openpyxl): data typed by users
+# or sent by other systems must never run as one in an exported sheet (CSV/formula injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """``value`` made inert for a spreadsheet cell: a leading formula character is quoted."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
+    return value
+
+
 def cell_text(value: Any) -> str:
     if value is None:
         return ""
@@ -81,7 +93,7 @@ def xlsx_response(*, filename: str, columns: Sequence[Column], objects: Iterable
     for count, obj in enumerate(objects):
         if count >= EXPORT_ROW_LIMIT:
             break
-        sheet.append([cell_text(c.value(obj)) for c in columns])
+        sheet.append([spreadsheet_safe(cell_text(c.value(obj))) for c in columns])
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from lianjian.common.permissions import Perm
 from lianjian.ingest.models import ImportBatch
@@ -22,3 +24,31 @@ def import_batches_visible_to(user: Any) -> QuerySet[ImportBatch]:
     if user.scope(Perm.IMPORT_RUN).everything:
         return batches
     return batches.filter(created_by=user)
+
+
+def import_batches_search(
+    batches: QuerySet[ImportBatch],
+    *,
+    status: str = "",
+    started_from: date | None = None,
+    started_to: date | None = None,
+    source: str = "",
+) -> QuerySet[ImportBatch]:
+    """Narrow ``batches`` (already scoped) by the history page's filters.
+
+    ``source`` matches anywhere in the file names of the batch; the dates are whole local days,
+    both ends included.
+    """
+    if status:
+        batches = batches.filter(status=status)
+    if started_from is not None:
+        batches = batches.filter(started_at__gte=_day_start(started_from))
+    if started_to is not None:
+        batches = batches.filter(started_at__lt=_day_start(started_to + timedelta(days=1)))
+    if source:
+        batches = batches.filter(source_name__icontains=source)
+    return batches
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))

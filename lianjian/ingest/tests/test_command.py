@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
 import sys
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import OutputWrapper
 
+from lianjian.ingest.services import BatchResult
 from lianjian.ingest.tests.conftest import sample_lines, table_counts
 from lianjian.org.models import Staff
 
@@ -145,3 +149,141 @@ def test_console_command_against_a_fresh_sqlite_database(tmp_path: Path, referen
     assert "已写入" in first.stdout
     assert f"{bad}:1 - JSON 格式错误" in second.stderr
     assert "Traceback" not in second.stderr
+
+
+# The progress bar (stderr only) and the summary of unknown event types.
+
+COMMAND = importlib.import_module("lianjian.ingest.management.commands.import")
+
+
+class Terminal(StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def run_with(*args: str, stderr: StringIO | None = None) -> tuple[int, str, str]:
+    out, err = StringIO(), stderr if stderr is not None else StringIO()
+    try:
+        call_command("import", *args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def reporting_importer(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int | None]]:
+    """The importer, reporting progress 0/4 … 4/4 through a ``progress`` keyword before it runs."""
+    calls: list[tuple[int, int | None]] = []
+    real = COMMAND.import_batch_run
+
+    def fake(*, progress: Any = None, **kwargs: Any) -> BatchResult:
+        if progress is not None:
+            for done in range(5):
+                calls.append((done, 4))
+                progress(done, 4)
+        return real(**kwargs)
+
+    monkeypatch.setattr(COMMAND, "import_batch_run", fake)
+    return calls
+
+
+def test_progress_draws_a_bar_on_stderr(reporting_importer: list[Any], reference_file: Path) -> None:
+    code, out, err = run_with("--progress", str(reference_file))
+
+    assert code == 0
+    assert reporting_importer == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
+    frames = err.split("\r")[1:]
+    assert frames[0].startswith("导入进度 [------------------------------]   0.0% 0/4 用时 ")
+    assert frames[-1].startswith("导入进度 [##############################] 100.0% 4/4 用时 ")
+    assert err.endswith("\n")
+    assert "导入进度" not in out
+    assert out.startswith("导入批次 #")
+
+
+def test_json_output_stays_pure_json_with_the_progress_bar(
+    reporting_importer: list[Any], reference_file: Path
+) -> None:
+    code, out, err = run_with("--json", "--progress", str(reference_file))
+
+    assert code == 0
+    assert json.loads(out)["status"] == "ACCEPTED"
+    assert "100.0% 4/4" in err
+
+
+def test_no_bar_when_stderr_is_not_a_terminal(reporting_importer: list[Any], reference_file: Path) -> None:
+    code, _out, err = run_with(str(reference_file))
+
+    assert (code, err, reporting_importer) == (0, "", [])
+
+
+def test_a_terminal_gets_the_bar_unless_no_progress(
+    reporting_importer: list[Any], reference_file: Path
+) -> None:
+    _code, _out, shown = run_with(str(reference_file), stderr=Terminal())
+    _code, _out, hidden = run_with("--no-progress", str(reference_file), stderr=Terminal())
+
+    assert "100.0% 4/4" in shown
+    assert hidden == ""
+
+
+def test_an_importer_without_progress_is_called_without_it(
+    monkeypatch: pytest.MonkeyPatch, reference_file: Path
+) -> None:
+    real = COMMAND.import_batch_run
+    seen: list[set[str]] = []
+
+    def plain(*, actor: Any, source_name: str, lines_or_reader: Any, dry_run: bool = False) -> BatchResult:
+        seen.append({"actor", "source_name", "lines_or_reader", "dry_run"})
+        return real(actor=actor, source_name=source_name, lines_or_reader=lines_or_reader, dry_run=dry_run)
+
+    monkeypatch.setattr(COMMAND, "import_batch_run", plain)
+
+    code, _out, err = run_with("--progress", str(reference_file))
+
+    assert (code, err, len(seen)) == (0, "", 1)
+
+
+def test_the_bar_is_redrawn_at_most_ten_times_a_second_and_always_at_the_end() -> None:
+    now = [0.0]
+    stream = StringIO()
+    bar = COMMAND.ProgressBar(OutputWrapper(stream), width=10, clock=lambda: now[0])
+
+    for done, at in ((0, 0.0), (1, 0.05), (2, 0.12), (3, 0.15), (4, 0.16)):
+        now[0] = at
+        bar(done, 4)
+    bar.finish()
+
+    assert stream.getvalue().split("\r")[1:] == [
+        "导入进度 [----------]   0.0% 0/4 用时 0.0 秒",
+        "导入进度 [#####-----]  50.0% 2/4 用时 0.1 秒",
+        "导入进度 [##########] 100.0% 4/4 用时 0.2 秒\n",
+    ]
+
+
+def test_the_bar_counts_without_a_known_total() -> None:
+    stream = StringIO()
+    bar = COMMAND.ProgressBar(OutputWrapper(stream), clock=lambda: 2.5)
+
+    bar(12345, None)
+
+    assert stream.getvalue() == "\r导入进度 已处理 12,345 用时 0.0 秒"
+
+
+def test_summary_lists_unknown_event_types_in_chinese(tmp_path: Path) -> None:
+    lines = sample_lines()
+    event = json.loads(lines[11])
+    for number in (1, 2):
+        lines.append(json.dumps({**event, "event_id": f"SN-X{number}", "type": "CUSTOM_NOTE", "data": {}}))
+    lines.append(json.dumps({**event, "event_id": "SN-Y1", "type": "ALPHA", "data": {}}))
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+    code, out, _err = run_with(str(path))
+
+    assert code == 0
+    assert "未知事件类型 ALPHA：1 条（已保存）\n未知事件类型 CUSTOM_NOTE：2 条（已保存）\n" in out
+    assert "event_unknown_type" not in out
+    assert "律师事务所 lawfirm" in out

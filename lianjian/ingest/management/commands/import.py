@@ -1,4 +1,9 @@
-"""`lianjian import FILE… [--json] [--no-scan] [--dry-run]`: import one batch (DATA_CONTRACT.md §4).
+"""`lianjian import FILE… [--json] [--no-scan] [--dry-run] [--progress]`: import one batch
+(DATA_CONTRACT.md §4).
+
+A progress bar is drawn on stderr when stderr is a terminal (or with ``--progress``), fed by the
+importer's ``progress(done, total)`` callback; stdout keeps only the summary, so ``--json``
+output stays pure JSON.
 
 `lianjian import --template KIND [--out FILE]` writes the XLSX import template of a record kind
 (or `all`) instead.
@@ -6,15 +11,20 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import time
+import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandParser, OutputWrapper
 
 from lianjian.ingest.readers import reader_for
-from lianjian.ingest.registry import DERIVED_LABELS, kind_labels
+from lianjian.ingest.registry import kind_labels
 from lianjian.ingest.services import BatchResult, import_batch_run
+from lianjian.ingest.summary import count_rows, unknown_event_types, unknown_type_text
 from lianjian.ingest.workbooks import template_bytes, template_kinds
 
 STATUS_TEXT = {
@@ -22,6 +32,78 @@ STATUS_TEXT = {
     "REJECTED": "已拒绝，未写入任何数据",
     "VALIDATED": "试运行：校验通过，未写入任何数据",
 }
+
+
+def display_width(text: str) -> int:
+    """Columns the text takes on a terminal (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def pad(text: str, width: int, *, right: bool = False) -> str:
+    space = " " * max(0, width - display_width(text))
+    return f"{space}{text}" if right else f"{text}{space}"
+
+
+def accepts_keyword(function: Callable[..., Any], name: str) -> bool:
+    """Whether ``function`` takes the keyword argument ``name`` (or any keyword at all)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(
+        parameter.name == name or parameter.kind is inspect.Parameter.VAR_KEYWORD for parameter in parameters
+    )
+
+
+class ProgressBar:
+    """A one-line progress bar on a stream, redrawn in place at most every ``interval`` seconds.
+
+    Called as ``bar(done, total)``; ``total`` may be unknown (None or 0), then only the count is
+    shown. The last call (``done >= total``) is always drawn; :meth:`finish` ends the line.
+    """
+
+    def __init__(
+        self,
+        stream: OutputWrapper,
+        *,
+        width: int = 30,
+        interval: float = 0.1,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stream = stream
+        self.width = width
+        self.interval = interval
+        self.clock = clock
+        self.started = clock()
+        self.drawn_at: float | None = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        now = self.clock()
+        final = bool(total) and done >= (total or 0)
+        if not final and self.drawn_at is not None and now - self.drawn_at < self.interval:
+            return
+        self.drawn_at = now
+        self._draw(self.render(done, total, now - self.started))
+
+    def render(self, done: int, total: int | None, elapsed: float) -> str:
+        if total and total > 0:
+            share = min(1.0, max(0.0, done / total))
+            filled = int(share * self.width)
+            bar = "#" * filled + "-" * (self.width - filled)
+            return f"导入进度 [{bar}] {share * 100:5.1f}% {done:,}/{total:,} 用时 {elapsed:.1f} 秒"
+        return f"导入进度 已处理 {done:,} 用时 {elapsed:.1f} 秒"
+
+    def _draw(self, text: str) -> None:
+        width = display_width(text)
+        self.stream.write("\r" + text + " " * max(0, self.shown - width), ending="", style_func=str)
+        self.stream.flush()
+        self.shown = width
+
+    def finish(self) -> None:
+        if self.shown:
+            self.stream.write("", style_func=str)
+            self.shown = 0
 
 
 class Command(BaseCommand):
@@ -46,6 +128,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="只校验，不写入 / validate only, write nothing"
         )
+        parser.add_argument(
+            "--progress",
+            action="store_true",
+            help="在标准错误上显示进度条（终端中默认显示）/ draw a progress bar on stderr "
+            "(the default when stderr is a terminal)",
+        )
+        parser.add_argument(
+            "--no-progress", action="store_true", help="不显示进度条 / never draw the progress bar"
+        )
 
         parser.add_argument(
             "--template",
@@ -68,12 +159,19 @@ class Command(BaseCommand):
             raise SystemExit(1)
         kinds = kind_labels()
         readers = [reader_for(name, kinds=kinds, path=Path(name)) for name in options["files"]]
-        result = import_batch_run(
-            actor=None,
-            source_name=", ".join(options["files"]),
-            lines_or_reader=readers,
-            dry_run=options["dry_run"],
-        )
+        bar = self._progress_bar(options)
+        extra: dict[str, Any] = {"progress": bar} if bar is not None else {}
+        try:
+            result = import_batch_run(
+                actor=None,
+                source_name=", ".join(options["files"]),
+                lines_or_reader=readers,
+                dry_run=options["dry_run"],
+                **extra,
+            )
+        finally:
+            if bar is not None:
+                bar.finish()
         if options["json"]:
             self.stdout.write(json.dumps(result.summary(), ensure_ascii=False, indent=2))
         else:
@@ -81,20 +179,29 @@ class Command(BaseCommand):
         if result.issues:
             raise SystemExit(1)
 
+    def _progress_bar(self, options: dict[str, Any]) -> ProgressBar | None:
+        """A bar when asked for (or stderr is a terminal), if the importer reports progress."""
+        if options["no_progress"] or not (options["progress"] or self.stderr.isatty()):
+            return None
+        if not accepts_keyword(import_batch_run, "progress"):
+            return None
+        return ProgressBar(self.stderr)
+
     def _print_text(self, result: BatchResult) -> None:
         batch = result.batch
         self.stdout.write(f"导入批次 #{batch.pk}：{STATUS_TEXT.get(str(batch.status), batch.status)}")
         self.stdout.write(f"文件：{batch.source_name}（{batch.source_format}），记录 {batch.record_count} 条")
-        labels = {**kind_labels(), **DERIVED_LABELS}
-        if result.counts:
-            self.stdout.write(f"{'记录类型':<14}{'记录':>6}{'新增':>6}{'未变':>6}{'更新':>6}{'重复':>6}")
-        for kind, counts in result.counts.items():
-            name = f"{labels.get(kind, kind)} {kind}"
-            cells = [
-                counts.get(field, "-")
-                for field in ("records", "created", "unchanged", "updated", "duplicates")
-            ]
-            self.stdout.write(f"{name:<16}" + "".join(f"{cell!s:>8}" for cell in cells))
+        rows = count_rows(result.counts)
+        if rows:
+            headers = ("记录", "新增", "未变", "更新", "重复")
+            self.stdout.write(pad("记录类型", 24) + "".join(pad(h, 8, right=True) for h in headers))
+        for row in rows:
+            cells = ["-" if cell is None else str(cell) for cell in row.cells]
+            self.stdout.write(
+                pad(f"{row.label} {row.kind}", 24) + "".join(pad(c, 8, right=True) for c in cells)
+            )
+        for name, number in unknown_event_types(result.counts):
+            self.stdout.write(unknown_type_text(name, number, saved=result.is_accepted))
         self.stdout.write(f"耗时 {batch.duration_ms} 毫秒")
         if result.issues:
             self.stderr.write(f"错误 {len(result.issues)} 条：")
