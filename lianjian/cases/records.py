@@ -82,6 +82,8 @@ UNKNOWN_TYPES = "event_unknown_type"
 """The batch summary's entry counting events of types the contract does not name, by type."""
 
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?")
+DATETIME_PATTERN = _DATETIME
+"""The times the contract accepts (checked before ``datetime.fromisoformat``)."""
 _KNOWN_TYPES = frozenset(EventType.values)
 
 
@@ -341,14 +343,14 @@ DATA_MODELS: dict[str, type[EventData]] = {
 DataModels = Mapping[str, type[BaseModel]]
 
 
-def _integral(value: Any) -> Any:
+def integral(value: Any) -> Any:
     """Whole-number floats as ints (``2.0`` → ``2``), so that JSON and tables give one digest."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
-        return {key: _integral(item) for key, item in value.items()}
+        return {key: integral(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_integral(item) for item in value]
+        return [integral(item) for item in value]
     return value
 
 
@@ -411,7 +413,7 @@ def normalised_data(event_type: str, data: Mapping[str, Any], *, partial: bool =
             name = str(loc[0]) if loc else ""
             field = ".".join(["data", *(str(part) for part in loc)])
             raise _translate(details[0], _title(model, name), field, len(details) - 1) from None
-        return _integral(validated.model_dump(mode="json", by_alias=True, exclude_unset=True))
+        return integral(validated.model_dump(mode="json", by_alias=True, exclude_unset=True))
     names = {info.alias or name: name for name, info in model.model_fields.items()}
     result: dict[str, Any] = {}
     for key, value in data.items():
@@ -424,7 +426,7 @@ def normalised_data(event_type: str, data: Mapping[str, Any], *, partial: bool =
         except ValidationError as exc:
             details = exc.errors(include_url=False)
             raise _translate(details[0], _title(model, key), f"data.{key}", len(details) - 1) from None
-    return _integral(result)
+    return integral(result)
 
 
 # --- the envelope -------------------------------------------------------------------------------
@@ -474,18 +476,42 @@ class EventRecord(RecordModel):
     @cached_property
     def digest(self) -> str:
         """SM3 of the canonical form (sorted keys, UTC time): equal content, equal digest."""
-        canonical = {
-            "event_id": self.event_id,
-            "case_no": self.case_no,
-            "unit": self.unit,
-            "type": self.type,
-            "occurred_at": self.occurred_at.astimezone(UTC).isoformat(),
-            "actor": self.actor,
-            "data": self.data,
-            "extra": self.extra,
-        }
-        text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-        return crypto.provider.hash(text.encode("utf-8")).hex()
+        return event_digest(
+            event_id=self.event_id,
+            case_no=self.case_no,
+            unit=self.unit,
+            type=self.type,
+            occurred_at=self.occurred_at,
+            actor=self.actor,
+            data=self.data,
+            extra=self.extra,
+        )
+
+
+def event_digest(
+    *,
+    event_id: str,
+    case_no: str,
+    unit: str,
+    type: str,
+    occurred_at: datetime,
+    actor: str | None,
+    data: Mapping[str, Any],
+    extra: Mapping[str, Any],
+) -> str:
+    """SM3 of an event's canonical form (sorted keys, UTC time): equal content, equal digest."""
+    canonical = {
+        "event_id": event_id,
+        "case_no": case_no,
+        "unit": unit,
+        "type": type,
+        "occurred_at": occurred_at.astimezone(UTC).isoformat(),
+        "actor": actor,
+        "data": data,
+        "extra": extra,
+    }
+    text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return crypto.provider.hash(text.encode("utf-8")).hex()
 
 
 # --- the handler --------------------------------------------------------------------------------
@@ -522,7 +548,13 @@ _DATA_REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
 
 
 class EventHandler:
-    """Imports ``event`` records: append-only, idempotent, projections refreshed in the batch."""
+    """Imports ``event`` records: append-only, idempotent, projections refreshed in the batch.
+
+    The importer streams events through :class:`lianjian.cases.stream.EventStream` (chunk by
+    chunk, raw writes) and uses this handler for its schema, key, label and ``load``; ``check``,
+    ``plan`` and ``write`` below are the same rules for a batch held whole in a
+    :class:`RecordContext` (kept for callers of the handler protocol; the stream must agree).
+    """
 
     kind = "event"
     label = "案件事件"

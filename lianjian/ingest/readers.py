@@ -74,6 +74,20 @@ def unsafe_text(value: Any) -> bool:
     return "\\u0000" in text or "\x00" in text
 
 
+def _maybe_unsafe(line: str) -> bool:
+    """Whether a JSON line could hold what :func:`unsafe_text` refuses (a cheap, conservative
+    test on the text: NUL and unpaired surrogates can only come from escapes or the raw text)."""
+    if "\\u" in line and ("\\u0000" in line or "\\ud" in line or "\\uD" in line):
+        return True
+    if "\x00" in line:
+        return True
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 class RecordReader(ABC):
     """One source of records: a file on disk, an upload, or lines in memory."""
 
@@ -93,6 +107,7 @@ class RecordReader(ABC):
         self.source = source
         self._data = data
         self._path = path
+        self.skipped = 0
         self.kinds = kinds or {}
         """Record kind → Chinese label, for formats that name the kind by file (CSV, XLSX)."""
 
@@ -119,6 +134,14 @@ class RecordReader(ABC):
                 yield from self.read_stream(stream)
             except OSError as exc:
                 yield self.issue(0, "unreadable_file", f"文件无法读取：{_os_error_text(exc)}")
+
+    def read_skipping(self, prefixes: tuple[str, ...]) -> Iterator[Item]:
+        """:meth:`read`, except that a format able to tell cheaply may leave out the records whose
+        text starts with one of ``prefixes`` (JSON Lines does; others read everything). Used by
+        the importer's first pass, which wants every record but the events; ``skipped`` counts
+        what was left out."""
+        self.skipped = 0
+        yield from self.read()
 
     def read_stream(self, stream: IO[bytes]) -> Iterator[Item]:
         """The records of a non-blank, seekable binary stream, read lazily (file formats)."""
@@ -171,6 +194,16 @@ class JsonLinesReader(RecordReader):
     ) -> None:
         super().__init__(source, data=data, path=path, kinds=kinds)
         self._lines = lines
+
+    _skip: tuple[str, ...] = ()
+
+    def read_skipping(self, prefixes: tuple[str, ...]) -> Iterator[Item]:
+        self.skipped = 0
+        self._skip = prefixes
+        try:
+            yield from self.read()
+        finally:
+            self._skip = ()
 
     @classmethod
     def from_lines(cls, source: str, lines: Iterable[str]) -> JsonLinesReader:
@@ -228,6 +261,9 @@ class JsonLinesReader(RecordReader):
         line = line.strip().lstrip("\ufeff")
         if not line:
             return None
+        if self._skip and line.startswith(self._skip):
+            self.skipped += 1
+            return None
         try:
             value = json.loads(line, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
@@ -236,7 +272,7 @@ class JsonLinesReader(RecordReader):
             return self.issue(number, "invalid_json", f"JSON 格式错误：{exc}"[:200])
         if not isinstance(value, dict):
             return self.issue(number, "not_object", "每行应为一个 JSON 对象（{…}）")
-        if unsafe_text(value):
+        if _maybe_unsafe(line) and unsafe_text(value):
             return self.issue(number, "invalid_character", "含有不允许的字符（空字符或不成对的代理字符）")
         return Location(self.source, number), value
 

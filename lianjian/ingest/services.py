@@ -13,7 +13,7 @@ import json
 import logging
 import time
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,10 @@ from django.db import transaction
 from django.utils import timezone
 from pydantic import ValidationError
 
+from lianjian.cases.fastparse import ParsedEvent, Slow, fast_event
+from lianjian.cases.records import UNKNOWN_TYPES, EventRecord
+from lianjian.cases.stream import CHUNK as EVENT_CHUNK
+from lianjian.cases.stream import EventStream
 from lianjian.common.records import Issue, Key, KindPlan, Located, Location, RecordHandler, RecordModel
 from lianjian.ingest.choices import ImportBatchStatus
 from lianjian.ingest.models import ERROR_LIMIT, ImportBatch
@@ -28,6 +32,9 @@ from lianjian.ingest.readers import RECORD_FIELD, JsonLinesReader, RecordReader
 from lianjian.ingest.registry import PLANNED_KINDS, REGISTRY
 
 logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int | None], None]
+"""Called with (records read so far, records in the batch if known) as an import goes on."""
 
 
 @dataclass
@@ -119,7 +126,9 @@ def _readers(source_name: str, lines_or_reader: Any) -> list[RecordReader]:
         lines_or_reader = lines_or_reader.split("\n")
     if isinstance(lines_or_reader, bytes):
         return [JsonLinesReader(source_name, data=lines_or_reader)]
-    return [JsonLinesReader.from_lines(source_name, lines_or_reader)]
+    # Read twice (see import_batch_run): a one-shot iterator of lines is kept as a list.
+    lines = lines_or_reader if isinstance(lines_or_reader, Sequence) else list(lines_or_reader)
+    return [JsonLinesReader.from_lines(source_name, lines)]
 
 
 def _show(value: Any) -> str:
@@ -193,31 +202,42 @@ def _first_difference(first: RecordModel, second: RecordModel) -> str:
     return ""
 
 
-def _parse(readers: Sequence[RecordReader], registry: Mapping[str, RecordHandler]) -> _Parsed:
-    """Read and validate every line; keep one record per key; no database access."""
+STREAMED_KIND = "event"
+"""The kind imported as a stream, chunk by chunk (:mod:`lianjian.cases.stream`); every other kind
+is reference data, small enough to hold whole."""
+_EVENT_PREFIXES = ('{"record": "event",', '{"record":"event",')
+"""How an event line of JSON Lines usually starts: the first pass skips such lines unparsed."""
+ISSUE_CAP = 10_000
+"""Errors collected before the importer stops checking events (the batch row keeps 1,000)."""
+
+
+class _Missed(Exception):
+    """The first pass skipped a line that turned out not to be an event: read again, fully."""
+
+
+def _parse(
+    readers: Sequence[RecordReader], registry: Mapping[str, RecordHandler], *, prefilter: bool
+) -> tuple[_Parsed, set[Location], int]:
+    """First pass: read and validate every record but the events; keep one record per key.
+
+    Returns the records, where they were (the second pass must find nothing else) and the
+    number of records seen or skipped (for progress). Readers' own errors and unknown kinds are
+    left to the second pass, which reads everything.
+    """
     parsed = _Parsed()
+    seen: set[Location] = set()
+    total = 0
     for reader in readers:
-        for location, item in reader.read():
+        items = reader.read_skipping(_EVENT_PREFIXES if prefilter else ())
+        for location, item in items:
             if isinstance(item, Issue):
-                parsed.issues.append(item)
                 continue
+            total += 1
             kind = item.get(RECORD_FIELD)
-            if kind is None:
-                parsed.issues.append(
-                    Issue(location, RECORD_FIELD, "missing_record_kind", "缺少记录类型字段 record")
-                )
+            if not isinstance(kind, str) or kind == STREAMED_KIND or kind not in registry:
                 continue
-            handler = registry.get(kind) if isinstance(kind, str) else None
-            if handler is None:
-                if isinstance(kind, str) and kind in PLANNED_KINDS:
-                    code, message = (
-                        "unsupported_record_kind",
-                        f"暂不支持的记录类型：{kind}（{PLANNED_KINDS[kind]}）",
-                    )
-                else:
-                    code, message = "unknown_record_kind", f"未知的记录类型：{_show(kind)}"
-                parsed.issues.append(Issue(location, RECORD_FIELD, code, message))
-                continue
+            handler = registry[kind]
+            seen.add(location)
             counts = parsed.counts.setdefault(kind, {"records": 0, "duplicates": 0})
             counts["records"] += 1
             parsed.record_count += 1
@@ -249,7 +269,101 @@ def _parse(readers: Sequence[RecordReader], registry: Mapping[str, RecordHandler
                         f"{_show(_plain(getattr(record, name, None)))}）",
                     )
                 )
-    return parsed
+        total += reader.skipped
+    return parsed, seen, total
+
+
+def _kind_issue(location: Location, kind: Any) -> Issue:
+    if kind is None:
+        return Issue(location, RECORD_FIELD, "missing_record_kind", "缺少记录类型字段 record")
+    if isinstance(kind, str) and kind in PLANNED_KINDS:
+        return Issue(
+            location,
+            RECORD_FIELD,
+            "unsupported_record_kind",
+            f"暂不支持的记录类型：{kind}（{PLANNED_KINDS[kind]}）",
+        )
+    return Issue(location, RECORD_FIELD, "unknown_record_kind", f"未知的记录类型：{_show(kind)}")
+
+
+def _parse_event(
+    schema: type[RecordModel], location: Location, data: dict[str, Any], tabular: bool
+) -> ParsedEvent | list[Issue]:
+    """One event: the fast path, or pydantic for anything it is unsure of (and for errors)."""
+    if tabular:
+        data = _from_headers(schema, data)
+    try:
+        return fast_event(data)
+    except Slow:
+        pass
+    try:
+        record = schema.model_validate(data)
+    except ValidationError as exc:
+        return validation_issues(schema, exc, location)
+    return ParsedEvent.of(typing.cast(EventRecord, record))
+
+
+def _stream_events(
+    readers: Sequence[RecordReader],
+    registry: Mapping[str, RecordHandler],
+    *,
+    parsed: _Parsed,
+    seen: set[Location],
+    stream: EventStream | None,
+    issues: list[Issue],
+    progress: Progress | None,
+    total: int | None,
+) -> None:
+    """Second pass: every record again; events checked and written chunk by chunk.
+
+    ``stream`` is None when no event handler is registered. Raises :class:`_Missed` when a
+    record other than an event turns up that the first pass did not see.
+    """
+    handler = registry.get(STREAMED_KIND)
+    chunk: list[tuple[Location, ParsedEvent]] = []
+    done = 0
+
+    def flush() -> None:
+        if stream is not None and chunk:
+            stream.feed(chunk)
+            issues.extend(stream.issues)
+            stream.issues.clear()
+        chunk.clear()
+        if progress is not None:
+            progress(done, total)
+
+    for reader in readers:
+        for location, item in reader.read():
+            done += 1
+            if len(issues) >= ISSUE_CAP:
+                issues.append(
+                    Issue(location, "", "too_many_errors", f"错误超过 {ISSUE_CAP} 条，已停止检查其余记录")
+                )
+                return
+            if isinstance(item, Issue):
+                issues.append(item)
+                continue
+            kind = item.get(RECORD_FIELD)
+            if kind != STREAMED_KIND or handler is None:
+                if not isinstance(kind, str) or kind not in registry:
+                    issues.append(_kind_issue(location, kind))
+                elif location not in seen:
+                    raise _Missed
+                continue
+            counts = parsed.counts.setdefault(STREAMED_KIND, {"records": 0, "duplicates": 0})
+            counts["records"] += 1
+            parsed.record_count += 1
+            data = {name: value for name, value in item.items() if name != RECORD_FIELD}
+            event = _parse_event(handler.schema, location, data, reader.tabular)
+            if isinstance(event, list):
+                issues.extend(event)
+                if stream is not None:
+                    stream.stop_projecting()
+                continue
+            chunk.append((location, event))
+            if len(chunk) >= EVENT_CHUNK:
+                flush()
+    flush()
 
 
 def _plain(value: Any) -> Any:
@@ -272,7 +386,9 @@ def _from_headers(schema: type[RecordModel], data: dict[str, Any]) -> dict[str, 
     }
 
 
-def _final_counts(parsed: _Parsed, plans: Sequence[KindPlan]) -> dict[str, dict[str, int]]:
+def _final_counts(
+    parsed: _Parsed, plans: Sequence[KindPlan], stream: EventStream | None, *, accepted: bool
+) -> dict[str, dict[str, int]]:
     counts = {kind: dict(values) for kind, values in parsed.counts.items()}
     for plan in plans:
         if plan.kind in counts:
@@ -281,6 +397,15 @@ def _final_counts(parsed: _Parsed, plans: Sequence[KindPlan]) -> dict[str, dict[
             )
         for kind, derived in plan.derived.items():
             counts[kind] = dict(derived)
+    if STREAMED_KIND in counts:
+        counts[STREAMED_KIND]["duplicates"] += stream.counts.duplicates if stream is not None else 0
+    if stream is not None and accepted and STREAMED_KIND in counts:
+        tally = stream.counts
+        counts[STREAMED_KIND].update(created=tally.created, updated=0, unchanged=tally.unchanged)
+        if tally.unknown:
+            counts[UNKNOWN_TYPES] = dict(sorted(tally.unknown.items()))
+        if tally.created:
+            counts["case"] = {"created": tally.cases_created, "updated": tally.cases_updated, "unchanged": 0}
     return counts
 
 
@@ -326,29 +451,40 @@ def import_batch_run(
     source_name: str,
     lines_or_reader: Iterable[str] | str | bytes | RecordReader | Sequence[RecordReader],
     dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> BatchResult:
     """Import one batch: every record written in one transaction, or none and every error reported.
 
     ``lines_or_reader`` is JSON Lines text (lines, a string or bytes, named ``source_name``), a
-    reader, or several readers (several files form one batch). Steps: read and validate each
-    line; drop identical repeats of a key (a repeat with different content is an error); check
-    references against the database and the whole batch (forward references allowed); then, with
-    no error and unless ``dry_run``, write kind by kind in the registry's order with audit events,
-    and the :class:`ImportBatch`, in one transaction. A rejected batch or a dry run writes only
-    its :class:`ImportBatch`. Not ``@transaction.atomic`` itself on purpose: the record of a
-    rejected batch must be kept while everything else is rolled back.
+    reader, or several readers (several files form one batch). The sources are read twice:
+
+    1. every record but the events (reference data: units, staff, lawyers …) is read and
+       validated, identical repeats of a key dropped (a repeat with other content is an error);
+       JSON Lines event lines are skipped unparsed;
+    2. in one transaction, the reference records are checked against the database and the whole
+       batch (forward references allowed) and written kind by kind in the registry's order; then
+       every record is read again and the events are validated, checked and written in chunks of
+       :data:`~lianjian.cases.stream.CHUNK` (:class:`~lianjian.cases.stream.EventStream`), with
+       the projections of their cases — so memory does not grow with the number of events.
+
+    With any error, checking goes on (up to :data:`ISSUE_CAP` errors) and everything is rolled
+    back; a dry run is rolled back too. The :class:`ImportBatch` is written either way. Not
+    ``@transaction.atomic`` itself on purpose: the record of a rejected batch must be kept while
+    everything else is rolled back. ``progress(done, total)`` is called after every chunk with the
+    records read so far and the number of records in the sources (known after the first pass).
     """
     clock = time.monotonic()
     started_at = timezone.now()
     readers = _readers(source_name, lines_or_reader)
-    parsed = _parse(readers, REGISTRY)
-    issues = list(parsed.issues)
-    plans: list[KindPlan] = []
     order = {reader.source: index for index, reader in enumerate(readers)}
+    parsed = _Parsed()
+    issues: list[Issue] = []
+    plans: list[KindPlan] = []
+    stream: EventStream | None = None
 
     def record(status: str, batch: ImportBatch | None = None) -> BatchResult:
         issues.sort(key=lambda issue: (order.get(issue.location.source, len(order)), issue.location.line))
-        counts = _final_counts(parsed, plans)
+        counts = _final_counts(parsed, plans, stream, accepted=status != ImportBatchStatus.REJECTED)
         batch = _record_batch(
             actor=actor,
             started_at=started_at,
@@ -363,44 +499,65 @@ def import_batch_run(
         )
         return BatchResult(batch=batch, counts=counts, issues=issues)
 
-    if issues:
-        return record(ImportBatchStatus.REJECTED)
-    try:
-        with transaction.atomic():
-            context = BatchContext(actor=actor, registry=REGISTRY, parsed=parsed)
-            for handler in REGISTRY.values():
-                handler.check(context)
-            if context.issues:
-                issues.extend(context.issues)
-                transaction.set_rollback(True)
-            else:
-                plans = [handler.plan(context) for handler in REGISTRY.values()]
-                if dry_run:
+    references = {kind: handler for kind, handler in REGISTRY.items() if kind != STREAMED_KIND}
+    for prefilter in (True, False):
+        parsed, seen, total = _parse(readers, REGISTRY, prefilter=prefilter)
+        issues = list(parsed.issues)
+        plans = []
+        stream = None
+        try:
+            with transaction.atomic():
+                # The batch row first, so that rows written by handlers can name it.
+                opened = ImportBatch.objects.create(
+                    started_at=started_at, source_name="", source_format="", status=ImportBatchStatus.ACCEPTED
+                )
+                context = BatchContext(actor=actor, registry=REGISTRY, parsed=parsed)
+                context.batch_id = opened.pk
+                if not issues:
+                    for handler in references.values():
+                        handler.check(context)
+                    issues.extend(context.issues)
+                if not issues:
+                    plans = [handler.plan(context) for handler in references.values()]
+                    for handler, plan in zip(references.values(), plans, strict=True):
+                        handler.write(context, plan)
+                if STREAMED_KIND in REGISTRY:
+                    stream = EventStream(ctx=context, batch_id=opened.pk, writing=not issues)
+                _stream_events(
+                    readers,
+                    REGISTRY,
+                    parsed=parsed,
+                    seen=seen,
+                    stream=stream,
+                    issues=issues,
+                    progress=progress,
+                    total=total,
+                )
+                if stream is not None and not issues:
+                    stream.finish()
+                    issues.extend(stream.issues)
+                if issues or dry_run:
                     transaction.set_rollback(True)
                 else:
-                    # The batch row first, so that rows written by handlers can name it.
-                    opened = ImportBatch.objects.create(
-                        started_at=started_at,
-                        source_name="",
-                        source_format="",
-                        status=ImportBatchStatus.ACCEPTED,
-                    )
-                    context.batch_id = opened.pk
-                    for handler, plan in zip(REGISTRY.values(), plans, strict=True):
-                        handler.write(context, plan)
+                    if stream is not None:
+                        stream.audit(actor)
                     return record(ImportBatchStatus.ACCEPTED, opened)
-    except Exception as exc:
-        # Any failure while writing rolls the whole batch back; the run is still recorded.
-        logger.exception("import batch failed while writing")
-        plans = []
-        issues.append(
-            Issue(
-                Location(readers[0].source if readers else source_name, 0),
-                "",
-                "write_failed",
-                f"写入数据库时出错，本批次已全部回滚（{type(exc).__name__}）",
+        except _Missed:
+            continue
+        except Exception as exc:
+            # Any failure while writing rolls the whole batch back; the run is still recorded.
+            logger.exception("import batch failed while writing")
+            plans, stream = [], None
+            issues.append(
+                Issue(
+                    Location(readers[0].source if readers else source_name, 0),
+                    "",
+                    "write_failed",
+                    f"写入数据库时出错，本批次已全部回滚（{type(exc).__name__}）",
+                )
             )
-        )
+        break
     if issues:
+        plans = []
         return record(ImportBatchStatus.REJECTED)
     return record(ImportBatchStatus.VALIDATED)
