@@ -1,20 +1,46 @@
 """The tamper-evident audit log (F13.3).
 
 Each :class:`AuditEvent` carries ``seq`` (1, 2, 3 … without gaps), the hash of its predecessor
-and its own HMAC-SM3 over its content and that hash, so that editing, deleting or reordering a
-row breaks the chain at that row. :class:`AuditChainHead` holds the newest ``seq``/hash; writers
-lock it, which serialises appends on PostgreSQL (SQLite serialises writers by itself).
+and its own HMAC-SM3 over its content and that hash (:mod:`lianjian.audit.chain`), so that
+editing, deleting or reordering a row breaks the chain at that row. :class:`AuditChainHead`
+holds the newest ``seq``/hash; writers lock it, which serialises appends on PostgreSQL (SQLite
+serialises writers by itself).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any, NoReturn
 
 from django.db import models
 
+from lianjian.audit.chain import canonical_json
+
 
 class AppendOnlyError(RuntimeError):
     """Raised on any attempt to change or delete an audit row through the application."""
+
+
+class CanonicalJSONField(models.TextField):
+    """A JSON value stored as its canonical text (:func:`~lianjian.audit.chain.canonical_json`).
+
+    The chain hashes this text exactly as the database holds it, so verification reads it raw and
+    never decodes it. A ``jsonb`` column would not do: PostgreSQL reorders keys and respaces the
+    text, so it would have to be decoded and re-encoded for every row. ``None`` is stored as the
+    text ``null``; attribute access gives back the decoded value.
+    """
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        return None if value is None else json.loads(value)
+
+    def to_python(self, value: Any) -> Any:
+        return value
+
+    def get_prep_value(self, value: Any) -> str:
+        return canonical_json(value)
+
+    def value_to_string(self, obj: models.Model) -> Any:
+        return self.value_from_object(obj)
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -40,8 +66,8 @@ class AuditEvent(models.Model):
     target_type = models.CharField("对象类型", max_length=64, blank=True, db_index=True)
     target_id = models.CharField("对象标识", max_length=128, blank=True, db_index=True)
     target_repr = models.CharField("对象", max_length=300, blank=True)
-    before = models.JSONField("变更前", null=True, blank=True)
-    after = models.JSONField("变更后", null=True, blank=True)
+    before = CanonicalJSONField("变更前", blank=True, default=None)
+    after = CanonicalJSONField("变更后", blank=True, default=None)
     ip = models.GenericIPAddressField("IP 地址", null=True, blank=True)
     prev_hash = models.CharField("前一条哈希", max_length=64)
     hash = models.CharField("哈希", max_length=64)

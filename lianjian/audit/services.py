@@ -13,7 +13,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from lianjian.audit import checkpoints
-from lianjian.audit.chain import GENESIS, event_fields, link_hash
+from lianjian.audit.chain import GENESIS, link_hash, link_values
 from lianjian.audit.checkpoints import Checkpoint
 from lianjian.audit.context import client_ip
 from lianjian.audit.models import AuditChainHead, AuditEvent
@@ -43,11 +43,10 @@ def _integral_floats_as_int(value: Any) -> Any:
 
 
 def jsonable(value: Any) -> Any:
-    """A JSON-safe copy (dates and decimals as text), equal to what the database gives back.
+    """A JSON-plain copy (dates and decimals as text), equal to what the database gives back.
 
-    Whole-number floats become ints: PostgreSQL's ``jsonb`` returns ``1e20`` as
-    ``100000000000000000000`` and ``2.0`` as ``2.0`` but SQLite keeps the text, so only ints hash
-    the same after the round trip on both.
+    Whole-number floats become ints, so that ``2.0`` and ``2`` are one value in the log whichever
+    way a caller spelled it.
     """
     if value is None:
         return None
@@ -107,25 +106,45 @@ def audit_record_many(*, actor: Any | None, entries: list[AuditEntry]) -> list[A
     events = []
     for entry in entries:
         seq += 1
-        fields = event_fields(
-            seq=seq,
-            occurred_at=now,
-            actor_id=actor_id,
-            actor_name=actor_name,
-            actor_unit=actor_unit,
-            actor_unit_path=actor_unit_path,
-            action=entry.action,
-            target_type=entry.target_type,
-            target_id=entry.target_id,
-            target_repr=entry.target_repr[:300],
-            before=jsonable(entry.before),
-            after=jsonable(entry.after),
-            ip=ip,
-            prev_hash=prev,
+        target_repr = entry.target_repr[:300]
+        before, after = jsonable(entry.before), jsonable(entry.after)
+        digest = link_hash(
+            link_values(
+                seq=seq,
+                occurred_at=now,
+                actor_id=actor_id,
+                actor_name=actor_name,
+                actor_unit=actor_unit,
+                actor_unit_path=actor_unit_path,
+                action=entry.action,
+                target_type=entry.target_type,
+                target_id=entry.target_id,
+                target_repr=target_repr,
+                before=before,
+                after=after,
+                ip=ip,
+                prev_hash=prev,
+            )
         )
-        digest = link_hash(fields)
-        fields.pop("occurred_at")
-        events.append(AuditEvent(occurred_at=now, hash=digest, **fields))
+        events.append(
+            AuditEvent(
+                seq=seq,
+                occurred_at=now,
+                actor_id=actor_id,
+                actor_name=actor_name,
+                actor_unit=actor_unit,
+                actor_unit_path=actor_unit_path,
+                action=entry.action,
+                target_type=entry.target_type,
+                target_id=entry.target_id,
+                target_repr=target_repr,
+                before=before,
+                after=after,
+                ip=ip,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
         prev = digest
     AuditEvent.objects.bulk_create(events, batch_size=500)
     AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=prev)

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 from lianjian.audit import append_only
 from lianjian.audit.models import AuditEvent
@@ -24,6 +25,28 @@ def _raw(sql: str, params: list[Any] | None = None) -> None:
 
 def test_the_migrations_install_the_triggers() -> None:
     assert append_only.installed(connection)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0004_puts_the_triggers_back_after_rebuilding_the_table() -> None:
+    executor = MigrationExecutor(connection)
+    executor.migrate([("audit", "0003_append_only_triggers")])
+    _raw(
+        "INSERT INTO audit_auditevent (seq, occurred_at, actor_id, actor_name, actor_unit,"
+        " actor_unit_path, action, target_type, target_id, target_repr, before, after, ip, prev_hash,"
+        " hash) VALUES (1, '2026-01-01 00:00:00', NULL, '', '', '', 'a.b.c', '', '', '', NULL, NULL,"
+        " NULL, %s, %s)",
+        ["0" * 64, "f" * 64],
+    )
+    executor.loader.build_graph()
+    executor.migrate([("audit", "0004_canonical_json_text")])
+
+    assert append_only.installed(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT before, after FROM audit_auditevent")
+        assert cursor.fetchall() == [("null", "null")]
+    with pytest.raises(DatabaseError, match="审计记录只能追加，不允许修改"):
+        _raw("UPDATE audit_auditevent SET action = 'x' WHERE seq = 1")
 
 
 def test_the_database_refuses_an_update() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 from unittest import mock
@@ -9,14 +10,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 
-from lianjian.audit.chain import GENESIS, event_fields, link_hash
+from lianjian.audit.chain import GENESIS, link_bytes, link_hash, link_values
 from lianjian.audit.context import client_ip
 from lianjian.audit.models import AppendOnlyError, AuditChainHead, AuditEvent
 from lianjian.audit.services import audit_read, audit_record
 from lianjian.audit.tests.helpers import Actor, record
 from lianjian.audit.verify import audit_chain_verify
+from lianjian.common.crypto import provider
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +30,7 @@ CLERK = Actor(
 def _recomputed(event: AuditEvent) -> str:
     fields = {name: getattr(event, name) for name in ("seq", "occurred_at", "actor_id", "actor_name")}
     return link_hash(
-        event_fields(
+        link_values(
             **fields,
             actor_unit=event.actor_unit,
             actor_unit_path=event.actor_unit_path,
@@ -217,3 +219,33 @@ def test_the_application_cannot_delete_an_audit_row() -> None:
         AuditEvent.objects.filter(pk=event.pk).delete()
 
     assert AuditEvent.objects.count() == 1
+
+
+def test_before_and_after_are_stored_as_the_canonical_text_that_is_hashed() -> None:
+    event = audit_record(actor=CLERK, action="org.staff.update", after={"姓名": "张三", "age": 2.0, "a": [1]})
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT before, after FROM audit_auditevent WHERE id = %s", [event.pk])
+        assert cursor.fetchone() == ("null", '{"a":[1],"age":2,"姓名":"张三"}')
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.before, stored.after) == (None, {"a": [1], "age": 2, "姓名": "张三"})
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        (1, "2026-01-01T00:00:00.000000", None, '引号"与\\反斜杠', "\n\t\x00\x1f\x7f", "\u2028\U0001f600", 7),
+        (12, "", 0, '{"a":1}', "null", "[]", None),
+    ],
+)
+def test_link_bytes_are_the_values_as_compact_json(values: tuple[Any, ...]) -> None:
+    assert link_bytes(values) == json.dumps(list(values), ensure_ascii=False, separators=(",", ":")).encode()
+    assert link_bytes(list(values)) == link_bytes(values)
+
+
+def test_the_keyed_hmac_gives_the_one_shot_hmac() -> None:
+    keyed = provider.hmac_keyed(b"audit-key")
+
+    assert [keyed(message) for message in (b"", b"a" * 1000, "审计".encode())] == [
+        provider.hmac(b"audit-key", message) for message in (b"", b"a" * 1000, "审计".encode())
+    ]

@@ -72,6 +72,15 @@ def test_an_edited_row_is_named_as_changed_content() -> None:
     assert result.reason == f"第 3 条审计记录（ID {event_id(3)}）的内容被修改：哈希不符"
 
 
+def test_an_edit_that_keeps_the_json_value_but_not_its_text_is_detected() -> None:
+    record(3)
+    tamper("UPDATE audit_auditevent SET after = %s WHERE seq = 2", ['{"n": 3, "状态": "已提交"}'])
+
+    result = audit_chain_verify()
+
+    assert (result.code, result.first_broken_seq, result.checked) == ("content_changed", 2, 1)
+
+
 @pytest.mark.parametrize(
     ("column", "value"),
     [
@@ -79,6 +88,11 @@ def test_an_edited_row_is_named_as_changed_content() -> None:
         ("actor_unit_path", "/620000/"),
         ("action", "test.thing.delete"),
         ("target_id", "999"),
+        ("target_type", "test.other"),
+        ("target_repr", "事项9"),
+        ("actor_unit", "620100"),
+        ("before", "null"),
+        ("actor_id", "99"),
         ("ip", "10.0.0.9"),
         ("occurred_at", "2020-01-01 00:00:00"),
     ],
