@@ -1,4 +1,4 @@
-"""The ``event`` record of DATA_CONTRACT.md §1–§2 and the handler that imports it.
+"""The ``event`` record of DATA_CONTRACT.md §1–§2 and its entry in the importer's registry.
 
 An event's envelope (``event_id``, ``case_no``, ``unit``, ``type``, ``occurred_at``, ``actor``) is
 :class:`EventRecord`; its ``data`` is validated by the model of its type in :data:`DATA_MODELS`
@@ -7,7 +7,8 @@ A type the contract does not name is stored with its data unchecked, flagged unk
 in the batch summary. A ``CORRECTED`` event's corrected fields are checked against the model of
 the type of the event it corrects, which may be in the database or in the batch.
 
-References checked (database or batch): the envelope's ``unit`` and ``actor``; ``ASSIGNED``
+References checked (database or batch; by :mod:`lianjian.cases.stream`, from
+:data:`_DATA_REFERENCES`): the envelope's ``unit`` and ``actor``; ``ASSIGNED``
 ``prosecutor`` and ``department`` (a department of the event's unit); ``LAWYER_ENGAGED`` /
 ``LAWYER_WITHDRAWN`` ``lawyer``; ``RECUSAL_APPLIED`` / ``RECUSAL_DECIDED`` ``staff``;
 ``PROPOSED`` / ``DECIDED`` ``by``; ``JURISDICTION_CHANGED`` ``to_unit``; ``CORRECTED``
@@ -24,13 +25,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import cache, cached_property
 from typing import Annotated, Any, ClassVar, NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -44,8 +44,6 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from lianjian.audit.services import AuditEntry, audit_record_many
-from lianjian.cases import services as case_services
 from lianjian.cases.choices import (
     AppealDirectedKind,
     AssignMethod,
@@ -68,9 +66,8 @@ from lianjian.cases.choices import (
     Verdict,
 )
 from lianjian.cases.models import Event
-from lianjian.cases.projection import EventView
 from lianjian.common import crypto
-from lianjian.common.records import ContractBool, Key, KindPlan, Located, RecordContext, RecordModel
+from lianjian.common.records import ContractBool, Key, RecordModel
 
 CHUNK = 2000
 """Keys per ``IN (...)`` query and rows per INSERT (SQLite ≥ 3.32 allows 32,766 variables)."""
@@ -548,12 +545,11 @@ _DATA_REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
 
 
 class EventHandler:
-    """Imports ``event`` records: append-only, idempotent, projections refreshed in the batch.
+    """The ``event`` kind in the registry: its label, schema, key and ``load``.
 
-    The importer streams events through :class:`lianjian.cases.stream.EventStream` (chunk by
-    chunk, raw writes) and uses this handler for its schema, key, label and ``load``; ``check``,
-    ``plan`` and ``write`` below are the same rules for a batch held whole in a
-    :class:`RecordContext` (kept for callers of the handler protocol; the stream must agree).
+    A :class:`~lianjian.common.records.RecordKind`, not a ``RecordHandler``: events are checked
+    and written by :class:`lianjian.cases.stream.EventStream` (chunk by chunk, raw writes;
+    append-only, idempotent, projections refreshed in the batch), never held whole.
     """
 
     kind = "event"
@@ -572,232 +568,3 @@ class EventHandler:
             for row in rows:
                 found[(row[0],)] = StoredEvent(*row)
         return found
-
-    # -- checking
-
-    def check(self, ctx: RecordContext) -> None:
-        batch = ctx.batch(self.kind)
-        if not batch:
-            return
-        ctx.require(self.kind, list(batch))
-        targets = self._check_corrections(ctx)
-        self._check_references(ctx, targets)
-        existing = ctx.existing(self.kind)
-        for key, located in batch.items():
-            stored = existing.get(key)
-            if stored is not None and stored.digest != located.record.digest:
-                ctx.report(
-                    located,
-                    "event_id",
-                    "event_conflict",
-                    "事件已存在且内容不同（事件不可修改，更正请用 CORRECTED 事件）",
-                )
-
-    def _target(self, ctx: RecordContext, event_id: str) -> tuple[str, str, str] | None:
-        """(case_no, type, corrects) of an event in the batch or the database."""
-        located = ctx.batch(self.kind).get((event_id,))
-        if located is not None:
-            record = located.record
-            return record.case_no, record.type, record.corrects or ""
-        stored = ctx.existing(self.kind).get((event_id,))
-        if stored is not None:
-            return stored.case_no, stored.type, stored.corrects
-        return None
-
-    def _corrected_type(self, ctx: RecordContext, event_id: str) -> str | None:
-        """The type whose fields a correction of ``event_id`` changes (through corrections of
-        corrections), or None when the chain is broken or loops."""
-        seen: set[str] = set()
-        while event_id not in seen:
-            seen.add(event_id)
-            ctx.require(self.kind, [(event_id,)])
-            target = self._target(ctx, event_id)
-            if target is None:
-                return None
-            _case_no, event_type, corrects = target
-            if event_type != EventType.CORRECTED:
-                return event_type
-            event_id = corrects
-        return None
-
-    def _check_corrections(self, ctx: RecordContext) -> dict[str, tuple[str, dict[str, Any]]]:
-        """Check every CORRECTED event; return event_id → (corrected type, normalised data)."""
-        batch = ctx.batch(self.kind)
-        corrections = [located for located in batch.values() if located.record.type == EventType.CORRECTED]
-        ctx.require(self.kind, [(located.record.corrects,) for located in corrections])
-        result: dict[str, tuple[str, dict[str, Any]]] = {}
-        for located in corrections:
-            record: EventRecord = located.record
-            target_id = record.corrects or ""
-            target = self._target(ctx, target_id)
-            if target is None:
-                ctx.report(
-                    located,
-                    "data.corrects",
-                    "unknown_event",
-                    f"被更正的事件不存在：{target_id}（数据库和本批次中均未找到）",
-                )
-                continue
-            if target_id == record.event_id:
-                ctx.report(located, "data.corrects", "invalid_value", "更正事件不能更正自身")
-                continue
-            if target[0] != record.case_no:
-                ctx.report(
-                    located,
-                    "data.corrects",
-                    "case_mismatch",
-                    f"被更正的事件 {target_id} 属于案件 {target[0]}，与本事件的案件编号不一致",
-                )
-                continue
-            corrected_type = self._corrected_type(ctx, target_id)
-            if corrected_type is None:
-                ctx.report(
-                    located, "data.corrects", "invalid_value", f"更正链无法解析（循环更正）：{target_id}"
-                )
-                continue
-            fields = {name: value for name, value in record.data.items() if name != "corrects"}
-            if corrected_type in _KNOWN_TYPES:
-                try:
-                    fields = normalised_data(corrected_type, fields, partial=True)
-                except PydanticCustomError as exc:
-                    context = exc.context or {}
-                    ctx.report(
-                        located,
-                        str(context.get("field", "data")),
-                        str(context["code"]),
-                        str(context["message"]),
-                    )
-                    continue
-            result[record.event_id] = (corrected_type, {"corrects": target_id, **fields})
-        return result
-
-    def _references(
-        self, ctx: RecordContext, corrections: Mapping[str, tuple[str, dict[str, Any]]]
-    ) -> Iterable[tuple[Located[Any], str, str, Key]]:
-        batch = ctx.batch(self.kind)
-        for located in batch.values():
-            record: EventRecord = located.record
-            yield located, "unit", "unit", (record.unit,)
-            if record.actor is not None:
-                yield located, "actor", "staff", (record.actor,)
-            event_type, data = record.type, record.data
-            if record.type == EventType.CORRECTED:
-                if record.event_id not in corrections:
-                    continue
-                event_type, data = corrections[record.event_id]
-            for name, kind in _DATA_REFERENCES.get(event_type, ()):
-                value = data.get(name)
-                if value is None:
-                    continue
-                key = (record.unit, str(value)) if kind == "department" else (str(value),)
-                yield located, f"data.{name}", kind, key
-
-    def _check_references(
-        self, ctx: RecordContext, corrections: Mapping[str, tuple[str, dict[str, Any]]]
-    ) -> None:
-        references = list(self._references(ctx, corrections))
-        wanted: dict[str, set[Key]] = {}
-        for _located, _field, kind, key in references:
-            wanted.setdefault(kind, set()).add(key)
-        for kind, keys in wanted.items():
-            ctx.require(kind, keys)
-        for located, field, kind, key in references:
-            if not ctx.known(kind, key):
-                ctx.report(
-                    located,
-                    field,
-                    "unknown_reference",
-                    f"引用的{_REFERENCE_LABELS[kind]}不存在：{'/'.join(key)}（数据库和本批次中均未找到）",
-                )
-
-    # -- planning and writing
-
-    def plan(self, ctx: RecordContext) -> KindPlan:
-        plan = KindPlan(self.kind)
-        existing = ctx.existing(self.kind)
-        unknown: dict[str, int] = {}
-        for key, located in ctx.batch(self.kind).items():
-            record: EventRecord = located.record
-            if not record.is_known_type:
-                unknown[record.type] = unknown.get(record.type, 0) + 1
-            if key in existing:
-                plan.unchanged += 1
-            else:
-                plan.create.append(located)
-        if unknown:
-            plan.derived[UNKNOWN_TYPES] = dict(sorted(unknown.items()))
-        case_nos = {located.record.case_no for located in plan.create}
-        known_cases = case_services.existing_case_nos(case_nos)
-        plan.state.update(case_nos=case_nos, known_cases=known_cases)
-        if case_nos:
-            plan.derived["case"] = {
-                "created": len(case_nos - known_cases),
-                "updated": len(known_cases),
-                "unchanged": 0,
-            }
-        return plan
-
-    def write(self, ctx: RecordContext, plan: KindPlan) -> None:
-        if not plan.create:
-            return
-        corrections = self._check_corrections(ctx)
-        units, staff = ctx.existing("unit"), ctx.existing("staff")
-        now = timezone.now()
-        batch_id = ctx.batch_id
-        rows = []
-        fresh: dict[str, list[EventView]] = {}
-        new_cases = plan.state["case_nos"] - plan.state["known_cases"]
-        for located in plan.create:
-            record: EventRecord = located.record
-            data = corrections[record.event_id][1] if record.event_id in corrections else record.data
-            rows.append(
-                Event(
-                    event_id=record.event_id,
-                    case_no=record.case_no,
-                    unit_id=units[(record.unit,)].pk,
-                    type=record.type,
-                    is_known_type=record.is_known_type,
-                    occurred_at=record.occurred_at,
-                    actor_id=staff[(record.actor,)].pk if record.actor is not None else None,
-                    actor_no=record.actor or "",
-                    data=data,
-                    corrects=record.corrects or "",
-                    extra=record.extra,
-                    digest=record.digest,
-                    import_batch_id=batch_id,
-                    created_at=now,
-                )
-            )
-            if record.case_no in new_cases:
-                fresh.setdefault(record.case_no, []).append(
-                    EventView(
-                        event_id=record.event_id,
-                        type=record.type,
-                        occurred_at=record.occurred_at,
-                        unit=record.unit,
-                        actor=record.actor or "",
-                        data=data,
-                        is_known_type=record.is_known_type,
-                    )
-                )
-        Event.objects.bulk_create(rows, batch_size=CHUNK)
-        counts = case_services.cases_project(case_nos=plan.state["case_nos"], fresh=fresh)
-        unknown = plan.derived.get(UNKNOWN_TYPES, {})
-        audit_record_many(
-            actor=ctx.actor,
-            entries=[
-                AuditEntry(
-                    action="cases.event.import",
-                    target_type="ingest.importbatch" if batch_id is not None else "",
-                    target_id=str(batch_id) if batch_id is not None else "",
-                    target_repr=f"导入批次 #{batch_id} 的案件事件" if batch_id is not None else "案件事件",
-                    after={
-                        "events_created": len(rows),
-                        "events_unchanged": plan.unchanged,
-                        "unknown_types": unknown,
-                        "cases_created": counts.created,
-                        "cases_updated": counts.updated,
-                    },
-                )
-            ],
-        )

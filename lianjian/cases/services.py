@@ -1,6 +1,6 @@
 """Writes of the cases app: maintaining and rebuilding the projections of cases from their events.
 
-Events are written only by the importer (``lianjian.cases.records.EventHandler``); these services
+Events are written only by the importer (``lianjian.cases.stream.EventStream``); these services
 keep :class:`~lianjian.cases.models.Case`, ``CaseStage`` and ``CaseLawyer`` equal to the fold of
 each case's events (:func:`lianjian.cases.projection.fold`). The import calls
 :func:`cases_project` for exactly the cases its new events touch, in its own transaction; the

@@ -2,8 +2,9 @@
 
 The importer (``lianjian.ingest``) sits above the domain apps, and each domain app defines its own
 records in ``<app>/records.py``; both meet here: the pydantic base of a record, the contract's
-date and boolean types, where a record came from, an error about it, and the two protocols — the
-handler a domain app implements for a record kind, and the batch context the importer hands it.
+date and boolean types, where a record came from, an error about it, and the protocols — the
+record kind a domain app implements (and, for reference data held whole, its handler), and the
+batch context the importer hands a handler.
 """
 
 from __future__ import annotations
@@ -180,13 +181,12 @@ class RecordContext(Protocol):
         ...
 
 
-class RecordHandler(Protocol):
-    """One record kind of the contract: its schema, key, checks and writes.
+class RecordKind(Protocol):
+    """One record kind of the contract, as the registry lists it: its name, schema and key.
 
-    The importer calls, for every kind in the registry's order: ``check`` (references against
-    the database and the whole batch, reported through ``ctx.report``), then — when the batch has
-    no error — ``plan`` (created/updated/unchanged, nothing written) and ``write`` (bulk writes
-    and their audit events, inside the batch's one transaction).
+    Every registered kind implements this; each kind of reference data is also a
+    :class:`RecordHandler`. The ``event`` kind is not: its records are checked and written as a
+    stream, chunk by chunk (``lianjian.cases.stream.EventStream``), never held whole.
     """
 
     @property
@@ -203,6 +203,17 @@ class RecordHandler(Protocol):
 
     def key(self, record: Any) -> Key: ...
     def load(self, keys: Collection[Key]) -> dict[Key, Any]: ...
+
+
+class RecordHandler(RecordKind, Protocol):
+    """A record kind of reference data, held whole: its checks and writes.
+
+    The importer calls, for every such kind in the registry's order: ``check`` (references
+    against the database and the whole batch, reported through ``ctx.report``), then — when the
+    batch has no error — ``plan`` (created/updated/unchanged, nothing written) and ``write`` (bulk
+    writes and their audit events, inside the batch's one transaction).
+    """
+
     def check(self, ctx: RecordContext) -> None: ...
     def plan(self, ctx: RecordContext) -> KindPlan: ...
     def write(self, ctx: RecordContext, plan: KindPlan) -> None: ...

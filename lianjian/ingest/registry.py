@@ -10,10 +10,10 @@ DATA_CONTRACT.md §1 in step.
 from __future__ import annotations
 
 from lianjian.cases import records as cases_records
-from lianjian.common.records import RecordHandler
+from lianjian.common.records import RecordHandler, RecordKind
 from lianjian.org import records as org_records
 
-REGISTRY: dict[str, RecordHandler] = {
+REFERENCE_HANDLERS: dict[str, RecordHandler] = {
     "unit": org_records.UnitHandler(),
     "department": org_records.DepartmentHandler(),
     "staff": org_records.StaffHandler(),
@@ -21,8 +21,14 @@ REGISTRY: dict[str, RecordHandler] = {
     "staff_change": org_records.StaffChangeHandler(),
     "relation": org_records.RelationHandler(),
     "power": org_records.PowerHandler(),
+}
+"""The kinds of reference data: held whole, checked, planned and written by their handlers."""
+
+REGISTRY: dict[str, RecordKind] = {
+    **REFERENCE_HANDLERS,
     "event": cases_records.EventHandler(),
 }
+"""Every accepted kind; events last, streamed through :class:`lianjian.cases.stream.EventStream`."""
 
 PLANNED_KINDS: dict[str, str] = {}
 """Kinds of the contract not handled yet: reported as 暂不支持, not as unknown."""

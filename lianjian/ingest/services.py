@@ -25,11 +25,11 @@ from lianjian.cases.fastparse import ParsedEvent, Slow, fast_event
 from lianjian.cases.records import UNKNOWN_TYPES, EventRecord
 from lianjian.cases.stream import CHUNK as EVENT_CHUNK
 from lianjian.cases.stream import EventStream
-from lianjian.common.records import Issue, Key, KindPlan, Located, Location, RecordHandler, RecordModel
+from lianjian.common.records import Issue, Key, KindPlan, Located, Location, RecordKind, RecordModel
 from lianjian.ingest.choices import ImportBatchStatus
 from lianjian.ingest.models import ERROR_LIMIT, ImportBatch
 from lianjian.ingest.readers import RECORD_FIELD, JsonLinesReader, RecordReader
-from lianjian.ingest.registry import PLANNED_KINDS, REGISTRY
+from lianjian.ingest.registry import PLANNED_KINDS, REFERENCE_HANDLERS, REGISTRY
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class _Parsed:
 class BatchContext:
     """The :class:`~lianjian.common.records.RecordContext` handlers see during one batch."""
 
-    def __init__(self, *, actor: Any, registry: Mapping[str, RecordHandler], parsed: _Parsed) -> None:
+    def __init__(self, *, actor: Any, registry: Mapping[str, RecordKind], parsed: _Parsed) -> None:
         self.actor = actor
         self._registry = registry
         self._records = parsed.records
@@ -216,7 +216,7 @@ class _Missed(Exception):
 
 
 def _parse(
-    readers: Sequence[RecordReader], registry: Mapping[str, RecordHandler], *, prefilter: bool
+    readers: Sequence[RecordReader], registry: Mapping[str, RecordKind], *, prefilter: bool
 ) -> tuple[_Parsed, set[Location], int]:
     """First pass: read and validate every record but the events; keep one record per key.
 
@@ -305,7 +305,7 @@ def _parse_event(
 
 def _stream_events(
     readers: Sequence[RecordReader],
-    registry: Mapping[str, RecordHandler],
+    registry: Mapping[str, RecordKind],
     *,
     parsed: _Parsed,
     seen: set[Location],
@@ -499,7 +499,6 @@ def import_batch_run(
         )
         return BatchResult(batch=batch, counts=counts, issues=issues)
 
-    references = {kind: handler for kind, handler in REGISTRY.items() if kind != STREAMED_KIND}
     for prefilter in (True, False):
         parsed, seen, total = _parse(readers, REGISTRY, prefilter=prefilter)
         issues = list(parsed.issues)
@@ -514,12 +513,12 @@ def import_batch_run(
                 context = BatchContext(actor=actor, registry=REGISTRY, parsed=parsed)
                 context.batch_id = opened.pk
                 if not issues:
-                    for handler in references.values():
+                    for handler in REFERENCE_HANDLERS.values():
                         handler.check(context)
                     issues.extend(context.issues)
                 if not issues:
-                    plans = [handler.plan(context) for handler in references.values()]
-                    for handler, plan in zip(references.values(), plans, strict=True):
+                    plans = [handler.plan(context) for handler in REFERENCE_HANDLERS.values()]
+                    for handler, plan in zip(REFERENCE_HANDLERS.values(), plans, strict=True):
                         handler.write(context, plan)
                 if STREAMED_KIND in REGISTRY:
                     stream = EventStream(ctx=context, batch_id=opened.pk, writing=not issues)

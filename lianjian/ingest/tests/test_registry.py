@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lianjian.ingest.registry import PLANNED_KINDS, REGISTRY
+from lianjian.ingest.registry import PLANNED_KINDS, REFERENCE_HANDLERS, REGISTRY
+from lianjian.ingest.services import STREAMED_KIND
 
 CONTRACT_KINDS = {"unit", "department", "staff", "staff_change", "lawyer", "relation", "power", "event"}
 
@@ -10,6 +11,11 @@ CONTRACT_KINDS = {"unit", "department", "staff", "staff_change", "lawyer", "rela
 def test_registry_and_contract_list_the_same_kinds() -> None:
     assert set(REGISTRY) | set(PLANNED_KINDS) == CONTRACT_KINDS
     assert not set(REGISTRY) & set(PLANNED_KINDS)
+
+
+def test_every_kind_but_the_streamed_one_has_a_reference_handler_in_the_same_order() -> None:
+    assert [kind for kind in REGISTRY if kind != STREAMED_KIND] == list(REFERENCE_HANDLERS)
+    assert STREAMED_KIND in REGISTRY
 
 
 def test_each_handler_is_registered_under_its_own_kind() -> None:
