@@ -11,24 +11,40 @@ from __future__ import annotations
 import random
 
 from lianjian.ingest.generator import calendar as cal
-from lianjian.ingest.generator.causes import CHARGE_BY_NAME, LENIENCY_WATCHED, NEW_EVIDENCE
+from lianjian.ingest.generator.causes import CHARGE_BY_NAME, NEW_EVIDENCE
 from lianjian.ingest.generator.org import Org
 from lianjian.ingest.generator.situations import (
     GROUP,
-    SPECIAL_LAST_DAY,
     Plan,
     Variant,
+    arrest_options,
+    arrest_timed,
+    arrestable_charge,
+    arrested,
+    capital_lawyer_contact,
     civil_options,
     criminal_options,
+    defended_by,
     first_workday_with,
+    followed_up,
     group_day,
+    group_lawyers,
+    group_plan,
     must_not,
     node,
     np_override_unit,
+    opinion_withdrawn,
     pick_charge,
     pick_county,
+    plea_case,
+    prosecuted,
+    prosecution_timed,
+    related_plan,
     simple,
     special_day,
+    start_before,
+    supported,
+    watched_charge,
 )
 
 
@@ -38,8 +54,7 @@ def gx06_under(org: Org, rng: random.Random, occurrence: int) -> Plan:
     group, member = divmod(occurrence, GROUP)
     dedicated = org.concentration_lookalike[group]
     spread = group % 2 == 1
-    lawyers = org.lawyers_by_city[org.by_code[dedicated.unit].city]
-    main = random.Random(f"gx06u-lawyer-{org.seed}-{group}").choice(lawyers)  # noqa: S311
+    lawyers, main = group_lawyers(org, dedicated, "gx06u", group)
     same = 5 if spread else 4
     if member < same:
         lawyer = main
@@ -55,33 +70,15 @@ def gx06_under(org: Org, rng: random.Random, occurrence: int) -> Plan:
             else "同一律师代理 4 件，未达 5 件的门槛"
         )
         truth = must_not("GX06", note, dedicated.prosecutor)
-    return Plan(
-        "criminal",
-        criminal_options(
-            rng, prosecutor=(dedicated.prosecutor, dedicated.department), lawyer=lawyer, arrest_review=False
-        ),
-        unit=dedicated.unit,
-        start=group_day(org, "gx06u", group, member, spread=spread),
-        truth=truth,
-    )
+    start = group_day(org, "gx06u", group, member, spread=spread)
+    return group_plan(rng, dedicated, lawyer, start, truth)
 
 
 def recused(org: Org, rng: random.Random, occurrence: int) -> Plan:
     """A prosecutor related to the lawyer, who applies for recusal; granted, another takes over."""
     pair = org.recusal_related[occurrence]
-    return Plan(
-        "criminal",
-        criminal_options(
-            rng,
-            prosecutor=(pair.prosecutor, pair.department),
-            lawyer=pair.lawyer,
-            arrest_review=False,
-            recusal=True,
-        ),
-        unit=pair.unit,
-        truth=must_not("GX07", "承办检察官与律师有登记关系，但已申请回避并获准、改由他人承办"),
-        requires=("RECUSAL_DECIDED",),
-    )
+    truth = must_not("GX07", "承办检察官与律师有登记关系，但已申请回避并获准、改由他人承办")
+    return related_plan(rng, pair, truth, ("RECUSAL_DECIDED",), recusal=True)
 
 
 def former_old(org: Org, rng: random.Random, occurrence: int) -> Plan:
@@ -89,7 +86,7 @@ def former_old(org: Org, rng: random.Random, occurrence: int) -> Plan:
     former = org.former_old[occurrence % len(org.former_old)]
     return Plan(
         "criminal",
-        criminal_options(rng, lawyer=former.lawyer, arrest_review=False),
+        defended_by(rng, former.lawyer),
         unit=pick_county(org, rng, not_unit=former.unit),
         truth=must_not("GX07", f"辩护律师是他院离职人员，离职（{cal.day_text(former.left_on)}）已逾两年"),
         requires=("LAWYER_ENGAGED",),
@@ -128,13 +125,13 @@ LOOKALIKE: dict[str, Variant] = {
     ),
     "GX05.approved": simple(
         "criminal",
-        lambda o, r: criminal_options(r, lawyer=r.choice(o.lawyers_by_city[o.capital]), contact="approved"),
+        lambda o, r: capital_lawyer_contact(o, r, "approved"),
         lambda: N("GX05", "工作时间外接触律师，但有审批"),
         ("CONTACT",),
     ),
     "GX05.in_office": simple(
         "criminal",
-        lambda o, r: criminal_options(r, lawyer=r.choice(o.lawyers_by_city[o.capital]), contact="in_office"),
+        lambda o, r: capital_lawyer_contact(o, r, "in_office"),
         lambda: N("GX05", "在办公场所、工作时间内接待律师"),
         ("CONTACT",),
     ),
@@ -143,47 +140,33 @@ LOOKALIKE: dict[str, Variant] = {
     "GX07.former_old": former_old,
     "GX08.last_day": simple(
         "criminal",
-        lambda o, r: criminal_options(
-            r,
-            charge=pick_charge(r, arrestable=True),
-            arrest_review=True,
-            arrest_detained=True,
-            arrest_timing="last_day",
-            arrest_decision="ARREST",
-        ),
+        lambda o, r: arrest_timed(r, arrestable_charge(r), "last_day", detained=True),
         lambda: N("GX08", "在押犯罪嫌疑人审查逮捕于第 7 日（期限最后一日）作出决定"),
         ("DECIDED",),
         start=lambda r: first_workday_with(special_day(r), 7, workday=True),
     ),
     "GX08.holiday_roll": simple(
         "criminal",
-        lambda o, r: criminal_options(
-            r,
-            charge=pick_charge(r, arrestable=True),
-            arrest_review=True,
-            arrest_detained=False,
-            arrest_timing="holiday_roll",
-            arrest_decision="ARREST",
-        ),
+        lambda o, r: arrest_timed(r, arrestable_charge(r), "holiday_roll", detained=False),
         lambda: N("GX08", "未羁押犯罪嫌疑人审查逮捕期限末日为节假日，顺延至节后第一日作出决定"),
         ("DECIDED",),
         start=lambda r: first_workday_with(special_day(r), 15, workday=False),
     ),
     "GX08.extended": simple(
         "criminal",
-        lambda o, r: criminal_options(r, arrest_review=False, prosecution_mode="extended", fast_track=False),
+        lambda o, r: prosecution_timed(r, "extended"),
         lambda: N("GX08", "审查起诉超过一个月，但已依法延长半个月并在延长期内决定"),
         ("DECIDED",),
     ),
     "GX08.reset": simple(
         "criminal",
-        lambda o, r: criminal_options(r, arrest_review=False, prosecution_mode="reset", fast_track=False),
+        lambda o, r: prosecution_timed(r, "reset"),
         lambda: N("GX08", "退回补充侦查后重新移送，审查起诉期限重新计算"),
         ("DECIDED",),
     ),
     "GX08.suspended": simple(
         "criminal",
-        lambda o, r: criminal_options(r, arrest_review=False, prosecution_mode="suspended", fast_track=False),
+        lambda o, r: prosecution_timed(r, "suspended"),
         lambda: N("GX08", "精神病鉴定期间不计入审查起诉期限"),
         ("DECIDED",),
     ),
@@ -192,7 +175,7 @@ LOOKALIKE: dict[str, Variant] = {
         lambda o, r: criminal_options(r, complaints=[("NONE", True)]),
         lambda: N("GX10 XS10", "一般申诉，已受理，无越级"),
         ("COMPLAINT",),
-        start=lambda r: special_day(r, SPECIAL_LAST_DAY - 150),
+        start=start_before(150),
     ),
     "XS01.valid": simple(
         "filing",
@@ -202,10 +185,9 @@ LOOKALIKE: dict[str, Variant] = {
     ),
     "XS02.unchanged": simple(
         "criminal",
-        lambda o, r: criminal_options(
+        lambda o, r: arrest_options(
             r,
-            charge=pick_charge(r, arrestable=True),
-            arrest_review=True,
+            arrestable_charge(r),
             arrest_decision="NO_ARREST",
             reconsideration=False,
             continue_after_no_arrest=False,
@@ -215,10 +197,9 @@ LOOKALIKE: dict[str, Variant] = {
     ),
     "XS03.no_arrest": simple(
         "criminal",
-        lambda o, r: criminal_options(
+        lambda o, r: arrest_options(
             r,
-            charge=pick_charge(r, watched=False, arrestable=True),
-            arrest_review=True,
+            arrestable_charge(r, watched=False),
             arrest_decision="NO_ARREST",
             continue_after_no_arrest=True,
             decision="NON_PROSECUTE",
@@ -229,32 +210,19 @@ LOOKALIKE: dict[str, Variant] = {
     ),
     "XS03.guilty": simple(
         "criminal",
-        lambda o, r: criminal_options(
-            r,
-            charge=pick_charge(r, arrestable=True),
-            arrest_review=True,
-            arrest_decision="ARREST",
-            decision="PROSECUTE",
-            judged="within",
-        ),
+        lambda o, r: arrested(r, arrestable_charge(r), decision="PROSECUTE", judged="within"),
         lambda: N("XS03 XS04", "批准逮捕后起诉，法院按量刑建议判决有罪"),
         ("JUDGMENT",),
     ),
     "XS04.within": simple(
         "criminal",
-        lambda o, r: criminal_options(r, arrest_review=False, decision="PROSECUTE", judged="within"),
+        lambda o, r: prosecuted(r, judged="within"),
         lambda: N("XS04", "判处刑期与量刑建议一致"),
         ("JUDGMENT",),
     ),
     "XS06.bail": simple(
         "criminal",
-        lambda o, r: criminal_options(
-            r,
-            charge=pick_charge(r, arrestable=True),
-            arrest_review=True,
-            arrest_decision="ARREST",
-            to_bail=True,
-        ),
+        lambda o, r: arrested(r, arrestable_charge(r), to_bail=True),
         lambda: N("XS06", "变更为取保候审，诉讼正常进行"),
         ("CUSTODY_CHANGED",),
     ),
@@ -263,36 +231,25 @@ LOOKALIKE: dict[str, Variant] = {
         lambda o, r: criminal_options(r, complaints=[("NONE", True), ("SKIP_LEVEL", True)]),
         lambda: N("XS10", "此前申诉已受理，之后的越级访不属于应受理未受理"),
         ("COMPLAINT",),
-        start=lambda r: special_day(r, SPECIAL_LAST_DAY - 200),
+        start=start_before(200),
     ),
     "XS11.aid": simple(
         "criminal",
         lambda o, r: criminal_options(r, aid=r.randint(2, 30) * 1000),
         lambda: N("XS11 XZ09", "刑事案件被害人司法救助，不是国家赔偿"),
         ("JUDICIAL_AID",),
-        start=lambda r: special_day(r, SPECIAL_LAST_DAY - 150),
+        start=start_before(150),
     ),
     "XS12.prosecuted": simple(
         "criminal",
-        lambda o, r: criminal_options(
-            r,
-            charge=CHARGE_BY_NAME[r.choice(LENIENCY_WATCHED)],
-            plea=True,
-            arrest_review=False,
-            decision="PROSECUTE",
-        ),
+        lambda o, r: plea_case(r, watched_charge(r), decision="PROSECUTE"),
         lambda: N("XS12", "认罪认罚的危险驾驶等案件依法起诉"),
         ("DECIDED",),
     ),
     "XS12.other_cause": simple(
         "criminal",
-        lambda o, r: criminal_options(
-            r,
-            charge=CHARGE_BY_NAME["盗窃罪"],
-            plea=True,
-            arrest_review=False,
-            decision="NON_PROSECUTE",
-            np_kind="DISCRETIONARY",
+        lambda o, r: plea_case(
+            r, CHARGE_BY_NAME["盗窃罪"], decision="NON_PROSECUTE", np_kind="DISCRETIONARY"
         ),
         lambda: N("XS12", "认罪认罚的盗窃案件作酌定不起诉（不属所列罪名）"),
         ("DECIDED",),
@@ -305,15 +262,13 @@ LOOKALIKE: dict[str, Variant] = {
     ),
     "KEY.protest_criminal": simple(
         "criminal",
-        lambda o, r: criminal_options(r, arrest_review=False, decision="PROSECUTE", protest=True),
+        lambda o, r: prosecuted(r, protest=True),
         lambda: N("GY10", "刑事案件抗诉（不是公益诉讼）"),
         ("JUDGMENT",),
     ),
     "MS03.supported": simple(
         "supervision",
-        lambda o, r: civil_options(
-            "CIVIL", grounds=NEW_EVIDENCE, outcome="SUPPORT_SUPERVISION", follow="RETRIAL_RECOMMENDATION"
-        ),
+        lambda o, r: supported("CIVIL", "RETRIAL_RECOMMENDATION", grounds=NEW_EVIDENCE),
         lambda: N("MS03", "以新证据为由申请监督，支持监督申请"),
         ("DECIDED",),
     ),
@@ -333,34 +288,19 @@ LOOKALIKE: dict[str, Variant] = {
     ),
     "KEY.withdrawn_civil": simple(
         "supervision",
-        lambda o, r: civil_options(
-            "CIVIL",
-            outcome="SUPPORT_SUPERVISION",
-            follow="RETRIAL_RECOMMENDATION",
-            nodes_after=[node("OPINION_WITHDRAWN")],
-        ),
+        lambda o, r: opinion_withdrawn("CIVIL"),
         lambda: N("XZ05", "民事案件撤回监督意见（不是行政案件）"),
         ("OPINION_WITHDRAWN",),
     ),
     "KEY.mediation_civil": simple(
         "supervision",
-        lambda o, r: civil_options(
-            "CIVIL",
-            nodes_before=[node("MEDIATION")],
-            outcome="SUPPORT_SUPERVISION",
-            follow="RETRIAL_RECOMMENDATION",
-        ),
+        lambda o, r: supported("CIVIL", "RETRIAL_RECOMMENDATION", nodes_before=[node("MEDIATION")]),
         lambda: N("GY07 MS04", "民事监督中的调解，未终结审查"),
         ("MEDIATION",),
     ),
     "KEY.follow_up_admin": simple(
         "supervision",
-        lambda o, r: civil_options(
-            "ADMINISTRATIVE",
-            outcome="SUPPORT_SUPERVISION",
-            follow="RECOMMENDATION",
-            nodes_after=[node("FOLLOW_UP_SUPERVISION")],
-        ),
+        lambda o, r: followed_up("ADMINISTRATIVE"),
         lambda: N("MS08", "行政案件跟进监督（不是民事案件）"),
         ("FOLLOW_UP_SUPERVISION",),
     ),
@@ -372,12 +312,7 @@ LOOKALIKE: dict[str, Variant] = {
     ),
     "XZ07.replied": simple(
         "supervision",
-        lambda o, r: civil_options(
-            "ADMINISTRATIVE",
-            outcome="SUPPORT_SUPERVISION",
-            follow="RECOMMENDATION",
-            reply="RECOMMENDATION_REPLIED",
-        ),
+        lambda o, r: supported("ADMINISTRATIVE", "RECOMMENDATION", reply="RECOMMENDATION_REPLIED"),
         lambda: N("XZ07", "被建议单位按期回复、未提异议"),
         ("RECOMMENDATION_REPLIED",),
     ),

@@ -136,55 +136,14 @@ OTHER_LOOKALIKES = [
 ]
 LOOKALIKES = [*CRIMINAL_LOOKALIKES, *["GX06.under"] * GROUP, *CRIMINAL_LOOKALIKES, *OTHER_LOOKALIKES]
 
-# Codes of DATA_CONTRACT.md §3 (the list a run with enough injections covers).
+# Codes of DATA_CONTRACT.md §3 (the list a run with enough injections covers), one entry per line of
+# work; written out independently of the variant cycles above, which the tests check against it.
 CANONICAL_CODES = [
-    "GX01",
-    "GX02",
-    "GX03",
-    "GX04",
-    "GX05",
-    "GX06",
-    "GX07",
-    "GX08",
-    "GX10",
-    "XS01",
-    "XS02",
-    "XS03",
-    "XS04",
-    "XS05",
-    "XS06",
-    "XS08",
-    "XS09",
-    "XS10",
-    "XS11",
-    "XS12",
-    "MS01",
-    "MS02",
-    "MS03",
-    "MS04",
-    "MS05",
-    "MS06",
-    "MS07",
-    "MS08",
-    "XZ01",
-    "XZ02",
-    "XZ03",
-    "XZ04",
-    "XZ05",
-    "XZ06",
-    "XZ07",
-    "XZ08",
-    "XZ09",
-    "GY01",
-    "GY02",
-    "GY03",
-    "GY04",
-    "GY05",
-    "GY06",
-    "GY07",
-    "GY08",
-    "GY09",
-    "GY10",
+    *[f"GX{n:02}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 10)],
+    *[f"XS{n:02}" for n in (1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12)],
+    *[f"MS{n:02}" for n in range(1, 9)],
+    *[f"XZ{n:02}" for n in range(1, 10)],
+    *[f"GY{n:02}" for n in range(1, 11)],
     "ZH01",
     "ZH03",
 ]
@@ -291,15 +250,113 @@ def first_workday_with(day: int, offset: int, *, workday: bool) -> int:
 
 Variant = Callable[[Org, random.Random, int], Plan]
 
+# Each option builder below draws from ``rng`` in the order the variants always did. Note that
+# ``criminal_options`` draws a charge even when one is given (``setdefault`` evaluates its default),
+# so a value passed in is drawn before that charge: a charge of its own is therefore drawn by the
+# caller (``arrestable_charge``), before any other value passed in.
+
 
 def criminal_options(rng: random.Random, **options: Any) -> dict[str, Any]:
     options.setdefault("charge", pick_charge(rng, watched=False))
     return options
 
 
+def defended_by(rng: random.Random, lawyer: Any, **options: Any) -> dict[str, Any]:
+    """A criminal case without arrest review in which ``lawyer`` is engaged for the defence."""
+    return criminal_options(rng, lawyer=lawyer, arrest_review=False, **options)
+
+
+def capital_lawyer_contact(org: Org, rng: random.Random, contact: str) -> dict[str, Any]:
+    """A criminal case whose prosecutor meets a lawyer of the capital (GX05), ``contact`` how."""
+    return criminal_options(rng, lawyer=rng.choice(org.lawyers_by_city[org.capital]), contact=contact)
+
+
+def arrestable_charge(rng: random.Random, *, watched: bool | None = None) -> Any:
+    """A charge that allows arrest."""
+    return pick_charge(rng, watched=watched, arrestable=True)
+
+
+def arrest_options(rng: random.Random, charge: Any, **options: Any) -> dict[str, Any]:
+    """A criminal case on ``charge`` that comes up for arrest review."""
+    return criminal_options(rng, charge=charge, arrest_review=True, **options)
+
+
+def arrested(rng: random.Random, charge: Any, **options: Any) -> dict[str, Any]:
+    """A criminal case on ``charge`` whose suspect is arrested after review."""
+    return arrest_options(rng, charge, arrest_decision="ARREST", **options)
+
+
+def arrested_then_dropped(rng: random.Random, charge: Any, **options: Any) -> dict[str, Any]:
+    """Arrested, then not prosecuted for insufficient evidence (存疑不起诉)."""
+    return arrested(rng, charge, decision="NON_PROSECUTE", np_kind="EVIDENCE", **options)
+
+
+def arrest_timed(rng: random.Random, charge: Any, timing: str, *, detained: bool) -> dict[str, Any]:
+    """Arrested after a review decided at ``timing`` (late / last_day / holiday_roll)."""
+    return arrest_options(
+        rng, charge, arrest_detained=detained, arrest_timing=timing, arrest_decision="ARREST"
+    )
+
+
+def prosecuted(rng: random.Random, **options: Any) -> dict[str, Any]:
+    """A criminal case without arrest review that is prosecuted."""
+    return criminal_options(rng, arrest_review=False, decision="PROSECUTE", **options)
+
+
+def prosecution_timed(rng: random.Random, mode: str, **options: Any) -> dict[str, Any]:
+    """A criminal case whose prosecution review runs in ``mode`` (overdue_open, extended, …)."""
+    return criminal_options(rng, arrest_review=False, prosecution_mode=mode, fast_track=False, **options)
+
+
+def plea_case(rng: random.Random, charge: Any, **options: Any) -> dict[str, Any]:
+    """A criminal case without arrest review on ``charge`` in which the suspect pleads guilty (认罪认罚)."""
+    return criminal_options(rng, charge=charge, plea=True, arrest_review=False, **options)
+
+
+def watched_charge(rng: random.Random) -> Any:
+    """One of the charges watched for lenient non-prosecution (XS12)."""
+    return CHARGE_BY_NAME[rng.choice(LENIENCY_WATCHED)]
+
+
 def civil_options(line: str, case_type: str | None = None, **options: Any) -> dict[str, Any]:
     default = "CIVIL_SUPERVISION" if line == "CIVIL" else "ADMIN_SUPERVISION"
     return {"line": line, "case_type": case_type or default, **options}
+
+
+def supported(line: str, follow: str, case_type: str | None = None, **options: Any) -> dict[str, Any]:
+    """A civil or administrative supervision that supports the application and follows with ``follow``."""
+    return civil_options(line, case_type, outcome="SUPPORT_SUPERVISION", follow=follow, **options)
+
+
+def opinion_withdrawn(line: str) -> dict[str, Any]:
+    """A retrial recommendation whose opinion is later withdrawn."""
+    return supported(line, "RETRIAL_RECOMMENDATION", nodes_after=[node("OPINION_WITHDRAWN")])
+
+
+def followed_up(line: str) -> dict[str, Any]:
+    """A recommendation followed by further supervision."""
+    return supported(line, "RECOMMENDATION", nodes_after=[node("FOLLOW_UP_SUPERVISION")])
+
+
+def protest_request_rejected(line: str, case_type: str | None = None) -> dict[str, Any]:
+    """An upper procuratorate's refusal of a lower one's protest request."""
+    return civil_options(
+        line,
+        case_type,
+        nodes_before=[node("PROTEST_REQUEST_REJECTED")],
+        outcome="NONE",
+        result="不支持下级院提请抗诉",
+    )
+
+
+def investigation(rng: random.Random) -> tuple[str, dict[str, Any]]:
+    """An INVESTIGATION node of a party or an outsider."""
+    return node("INVESTIGATION", target=rng.choice(("PARTY", "OUTSIDER")))
+
+
+def public_suit(*, civil: bool = False, **options: Any) -> dict[str, Any]:
+    """A public-interest case that goes to suit."""
+    return {"civil": civil, "suit": True, **options}
 
 
 def group_day(org: Org, seed_text: str, group: int, member: int, spread: bool) -> int:
@@ -309,11 +366,53 @@ def group_day(org: Org, seed_text: str, group: int, member: int, spread: bool) -
     return cal.workday_on_or_after(base + offset)
 
 
+def group_lawyers(org: Org, dedicated: Any, seed_text: str, group: int) -> tuple[list[Any], Any]:
+    """The lawyers of a concentration group's city and the group's main lawyer (its own seed)."""
+    lawyers = org.lawyers_by_city[org.by_code[dedicated.unit].city]
+    main = random.Random(f"{seed_text}-lawyer-{org.seed}-{group}").choice(lawyers)  # noqa: S311
+    return lawyers, main
+
+
+def group_plan(
+    rng: random.Random,
+    dedicated: Any,
+    lawyer: Any,
+    start: int,
+    truth: list[tuple[str, str, str, str | None]] | None,
+    requires: tuple[str, ...] = (),
+) -> Plan:
+    """One case of a concentration group: the group's prosecutor, defended by ``lawyer``."""
+    return Plan(
+        "criminal",
+        defended_by(rng, lawyer, prosecutor=(dedicated.prosecutor, dedicated.department)),
+        unit=dedicated.unit,
+        start=start,
+        truth=truth,
+        requires=requires,
+    )
+
+
+def related_plan(
+    rng: random.Random,
+    pair: Any,
+    truth: list[tuple[str, str, str, str | None]],
+    requires: tuple[str, ...],
+    **options: Any,
+) -> Plan:
+    """A case of a prosecutor related to the defending lawyer (GX07)."""
+    return Plan(
+        "criminal",
+        defended_by(rng, pair.lawyer, prosecutor=(pair.prosecutor, pair.department), **options),
+        unit=pair.unit,
+        truth=truth,
+        requires=requires,
+    )
+
+
 def _gx06(org: Org, rng: random.Random, occurrence: int) -> Plan:
     group, member = divmod(occurrence, GROUP)
     dedicated = org.concentration[group]
-    lawyers = org.lawyers_by_city[org.by_code[dedicated.unit].city]
-    main = random.Random(f"gx06-lawyer-{org.seed}-{group}").choice(lawyers)  # noqa: S311
+    lawyers, main = group_lawyers(org, dedicated, "gx06", group)
     others = [lawyer for lawyer in lawyers if lawyer.firm_id != main.firm_id]
     lawyer = main if member < GROUP - 1 else rng.choice(others)
     truth = None
@@ -323,36 +422,21 @@ def _gx06(org: Org, rng: random.Random, occurrence: int) -> Plan:
             f"同一律师 {main.id} 代理该检察官 {GROUP - 1} 件以上案件，12 个月内占比超过 30%",
             dedicated.prosecutor,
         )
-    return Plan(
-        "criminal",
-        criminal_options(
-            rng, prosecutor=(dedicated.prosecutor, dedicated.department), lawyer=lawyer, arrest_review=False
-        ),
-        unit=dedicated.unit,
-        start=group_day(org, "gx06", group, member, spread=False),
-        truth=truth,
-        requires=("LAWYER_ENGAGED",),
-    )
+    start = group_day(org, "gx06", group, member, spread=False)
+    return group_plan(rng, dedicated, lawyer, start, truth, requires=("LAWYER_ENGAGED",))
 
 
 def _relation(org: Org, rng: random.Random, occurrence: int) -> Plan:
     pair = org.related[occurrence]
-    return Plan(
-        "criminal",
-        criminal_options(
-            rng, prosecutor=(pair.prosecutor, pair.department), lawyer=pair.lawyer, arrest_review=False
-        ),
-        unit=pair.unit,
-        truth=must("GX07", f"承办检察官与辩护律师 {pair.lawyer.id} 有登记关系（{pair.relation}），未回避"),
-        requires=("LAWYER_ENGAGED",),
-    )
+    truth = must("GX07", f"承办检察官与辩护律师 {pair.lawyer.id} 有登记关系（{pair.relation}），未回避")
+    return related_plan(rng, pair, truth, ("LAWYER_ENGAGED",))
 
 
 def _former_same(org: Org, rng: random.Random, occurrence: int) -> Plan:
     former = org.former_same[occurrence % len(org.former_same)]
     return Plan(
         "criminal",
-        criminal_options(rng, lawyer=former.lawyer, arrest_review=False),
+        defended_by(rng, former.lawyer),
         unit=former.unit,
         truth=must("GX07", f"辩护律师 {former.lawyer.id} 是本院离职人员 {former.staff}"),
         requires=("LAWYER_ENGAGED",),
@@ -366,7 +450,7 @@ def _former_recent(org: Org, rng: random.Random, occurrence: int) -> Plan:
     )
     return Plan(
         "criminal",
-        criminal_options(rng, lawyer=former.lawyer, arrest_review=False),
+        defended_by(rng, former.lawyer),
         unit=pick_county(org, rng, not_unit=former.unit),
         start=start,
         truth=must(
@@ -386,35 +470,26 @@ def _warning_day() -> tuple[int, int]:
     return start, cal.add_months(start, 1)
 
 
+def _detained_deadline(rng: random.Random, mode: str, level: str, start: int, last: int, state: str) -> Plan:
+    """A detained suspect's prosecution review received on ``start`` whose limit ends on ``last``."""
+    return Plan(
+        "criminal",
+        prosecution_timed(rng, mode, prosecution_detained=True),
+        start=start,
+        truth=must("GX08", f"在押案件审查起诉期限于 {cal.day_text(last)} 届满，{state}"),
+        truth_extra={"as_of": AS_OF.isoformat(), "level": level, "deadline": cal.day_text(last)},
+    )
+
+
 def _overdue_open(org: Org, rng: random.Random, occurrence: int) -> Plan:
     start = cal.workday_on_or_before(cal.add_months(AS_OF_DAY - rng.randint(6, 20), -1))
     last = cal.add_months(start, 1)
-    return Plan(
-        "criminal",
-        criminal_options(
-            rng,
-            arrest_review=False,
-            prosecution_detained=True,
-            prosecution_mode="overdue_open",
-            fast_track=False,
-        ),
-        start=start,
-        truth=must("GX08", f"在押案件审查起诉期限于 {cal.day_text(last)} 届满，截至基准时间仍未作出决定"),
-        truth_extra={"as_of": AS_OF.isoformat(), "level": "OVERDUE", "deadline": cal.day_text(last)},
-    )
+    return _detained_deadline(rng, "overdue_open", "OVERDUE", start, last, "截至基准时间仍未作出决定")
 
 
 def _warning(org: Org, rng: random.Random, occurrence: int) -> Plan:
     start, last = _warning_day()
-    return Plan(
-        "criminal",
-        criminal_options(
-            rng, arrest_review=False, prosecution_detained=True, prosecution_mode="warning", fast_track=False
-        ),
-        start=start,
-        truth=must("GX08", f"在押案件审查起诉期限于 {cal.day_text(last)} 届满，处于临期预警窗口内"),
-        truth_extra={"as_of": AS_OF.isoformat(), "level": "WARNING", "deadline": cal.day_text(last)},
-    )
+    return _detained_deadline(rng, "warning", "WARNING", start, last, "处于临期预警窗口内")
 
 
 def simple(
@@ -455,6 +530,11 @@ def upper_unit(org: Org, rng: random.Random) -> str:
 
 def np_override_unit(org: Org, rng: random.Random) -> str:
     return rng.choice(org.np_override_units)
+
+
+def start_before(margin: int) -> Callable[[random.Random], int]:
+    """A start day at least ``margin`` days before the last special day (room for later events)."""
+    return lambda rng: special_day(rng, SPECIAL_LAST_DAY - margin)
 
 
 M = must
@@ -498,7 +578,7 @@ INJECTED: dict[str, Variant] = {
     ),
     "GX05": simple(
         "criminal",
-        lambda o, r: criminal_options(r, lawyer=r.choice(o.lawyers_by_city[o.capital]), contact="outside"),
+        lambda o, r: capital_lawyer_contact(o, r, "outside"),
         lambda: M("GX05", "在办公场所和工作时间以外接触律师，无审批"),
         ("CONTACT",),
     ),
@@ -508,14 +588,7 @@ INJECTED: dict[str, Variant] = {
     "GX07.former_recent": _former_recent,
     "GX08.late": simple(
         "criminal",
-        lambda o, r: criminal_options(
-            r,
-            charge=pick_charge(r, arrestable=True),
-            arrest_review=True,
-            arrest_detained=True,
-            arrest_timing="late",
-            arrest_decision="ARREST",
-        ),
+        lambda o, r: arrest_timed(r, arrestable_charge(r), "late", detained=True),
         lambda: M("GX08", "在押犯罪嫌疑人审查逮捕超过 7 日才作出决定"),
         ("DECIDED",),
     ),
@@ -532,7 +605,7 @@ INJECTED: dict[str, Variant] = {
         lambda o, r: criminal_options(r, complaints=[(r.choice(("SKIP_LEVEL", "CAPITAL")), True)]),
         lambda: M("GX10", "越级或进京信访"),
         ("COMPLAINT",),
-        start=lambda r: special_day(r, SPECIAL_LAST_DAY - 150),
+        start=start_before(150),
     ),
     # 刑事 (第十二条)
     "XS01": simple(
@@ -543,51 +616,35 @@ INJECTED: dict[str, Variant] = {
     ),
     "XS02": simple(
         "criminal",
-        lambda o, r: criminal_options(
-            r,
-            charge=pick_charge(r, arrestable=True),
-            arrest_review=True,
-            arrest_decision="NO_ARREST",
-            reconsideration=True,
+        lambda o, r: arrest_options(
+            r, arrestable_charge(r), arrest_decision="NO_ARREST", reconsideration=True
         ),
         lambda: M("XS02", "不批准逮捕经复议后改变原决定"),
         ("RECONSIDERATION_DECIDED",),
     ),
     "XS03.non_prosecute": simple(
         "criminal",
-        lambda o, r: criminal_options(
-            r,
-            charge=pick_charge(r, watched=False, arrestable=True),
-            arrest_review=True,
-            arrest_decision="ARREST",
-            decision="NON_PROSECUTE",
-            np_kind="EVIDENCE",
-        ),
+        lambda o, r: arrested_then_dropped(r, arrestable_charge(r, watched=False)),
         lambda: M("XS03", "批准逮捕后作存疑不起诉"),
         ("DECIDED",),
     ),
     "XS03.acquitted": simple(
         "criminal",
-        lambda o, r: criminal_options(
-            r,
-            charge=pick_charge(r, arrestable=True),
-            arrest_review=True,
-            arrest_decision="ARREST",
-            decision="PROSECUTE",
-            verdict=r.choice(("ACQUITTED", "EXEMPTED")),
+        lambda o, r: arrested(
+            r, arrestable_charge(r), decision="PROSECUTE", verdict=r.choice(("ACQUITTED", "EXEMPTED"))
         ),
         lambda: M("XS03", "批准逮捕后法院判决无罪或免予刑事处罚"),
         ("JUDGMENT",),
     ),
     "XS04.withdraw": simple(
         "criminal",
-        lambda o, r: criminal_options(r, arrest_review=False, decision="PROSECUTE", withdraw=True),
+        lambda o, r: prosecuted(r, withdraw=True),
         lambda: M("XS04", "提起公诉后撤回起诉"),
         ("CLOSED",),
     ),
     "XS04.deviate": simple(
         "criminal",
-        lambda o, r: criminal_options(r, arrest_review=False, decision="PROSECUTE", judged="deviate"),
+        lambda o, r: prosecuted(r, judged="deviate"),
         lambda: M("XS04", "法院判处刑期超出量刑建议一倍以上"),
         ("JUDGMENT",),
     ),
@@ -603,51 +660,28 @@ INJECTED: dict[str, Variant] = {
     ),
     "XS05.charges": simple(
         "criminal",
-        lambda o, r: (
-            lambda ch: criminal_options(
-                r,
-                charge=ch,
-                judged_charge=RECHARACTERISED[ch.name],
-                arrest_review=False,
-                decision="PROSECUTE",
-            )
-        )(recharacterised(r)),
+        lambda o, r: (lambda ch: prosecuted(r, charge=ch, judged_charge=RECHARACTERISED[ch.name]))(
+            recharacterised(r)
+        ),
         lambda: M("XS05", "判决认定罪名与起诉罪名不一致"),
         ("JUDGMENT",),
     ),
     "XS06": simple(
         "criminal",
-        lambda o, r: criminal_options(
-            r,
-            charge=pick_charge(r, arrestable=True),
-            arrest_review=True,
-            arrest_decision="ARREST",
-            abscond=True,
-        ),
+        lambda o, r: arrested(r, arrestable_charge(r), abscond=True),
         lambda: M("XS06", "变更为取保候审后犯罪嫌疑人脱逃"),
         ("ABSCONDED",),
     ),
     "XS08": simple(
         "criminal",
-        lambda o, r: criminal_options(
-            r,
-            arrest_review=False,
-            decision="PROSECUTE",
-            execution=r.choice(("COMMUTATION", "PAROLE", "TEMPORARY_OUTSIDE")),
-        ),
+        lambda o, r: prosecuted(r, execution=r.choice(("COMMUTATION", "PAROLE", "TEMPORARY_OUTSIDE"))),
         lambda: M("XS08", "减刑、假释或暂予监外执行"),
         ("EXECUTION_CHANGE",),
-        start=lambda r: special_day(r, SPECIAL_LAST_DAY - 200),
+        start=start_before(200),
     ),
     "XS09": simple(
         "criminal",
-        lambda o, r: criminal_options(
-            r,
-            charge=pick_charge(r, arrestable=True),
-            arrest_review=True,
-            arrest_decision="ARREST",
-            incident=r.choice(("ESCAPE", "ABNORMAL_DEATH")),
-        ),
+        lambda o, r: arrested(r, arrestable_charge(r), incident=r.choice(("ESCAPE", "ABNORMAL_DEATH"))),
         lambda: M("XS09", "在押人员脱逃或非正常死亡"),
         ("DETAINEE_INCIDENT",),
     ),
@@ -658,33 +692,20 @@ INJECTED: dict[str, Variant] = {
         ),
         lambda: M("XS10", "申诉未受理后越级或进京上访"),
         ("COMPLAINT",),
-        start=lambda r: special_day(r, SPECIAL_LAST_DAY - 200),
+        start=start_before(200),
     ),
     "XS11": simple(
         "criminal",
-        lambda o, r: criminal_options(
-            r,
-            charge=pick_charge(r, watched=False, arrestable=True),
-            arrest_review=True,
-            arrest_decision="ARREST",
-            decision="NON_PROSECUTE",
-            np_kind="EVIDENCE",
-            compensation=r.randint(2, 80) * 1000,
+        lambda o, r: arrested_then_dropped(
+            r, arrestable_charge(r, watched=False), compensation=r.randint(2, 80) * 1000
         ),
         lambda: M("XS11", "作出国家赔偿"),
         ("STATE_COMPENSATION",),
-        start=lambda r: special_day(r, SPECIAL_LAST_DAY - 120),
+        start=start_before(120),
     ),
     "XS12": simple(
         "criminal",
-        lambda o, r: criminal_options(
-            r,
-            charge=CHARGE_BY_NAME[r.choice(LENIENCY_WATCHED)],
-            plea=True,
-            arrest_review=False,
-            decision="NON_PROSECUTE",
-            np_kind="DISCRETIONARY",
-        ),
+        lambda o, r: plea_case(r, watched_charge(r), decision="NON_PROSECUTE", np_kind="DISCRETIONARY"),
         lambda: M("XS12", "认罪认罚的故意伤害、危险驾驶或交通肇事案件作不起诉"),
         ("DECIDED",),
     ),
@@ -710,9 +731,7 @@ INJECTED: dict[str, Variant] = {
     ),
     "MS02": simple(
         "supervision",
-        lambda o, r: civil_options(
-            "CIVIL", nodes_before=[node("INVESTIGATION", target=r.choice(("PARTY", "OUTSIDER")))]
-        ),
+        lambda o, r: civil_options("CIVIL", nodes_before=[investigation(r)]),
         lambda: M("MS02", "向当事人或案外人调查核实"),
         ("INVESTIGATION",),
     ),
@@ -737,48 +756,31 @@ INJECTED: dict[str, Variant] = {
     ),
     "MS05": simple(
         "supervision",
-        lambda o, r: civil_options(
+        lambda o, r: supported(
             "CIVIL",
+            "RECOMMENDATION",
             "CIVIL_EXECUTION_SUPERVISION",
             nodes_before=[node("EXECUTION_SUPERVISION")],
-            outcome="SUPPORT_SUPERVISION",
-            follow="RECOMMENDATION",
         ),
         lambda: M("MS05", "对法院执行活动监督"),
         ("EXECUTION_SUPERVISION",),
     ),
     "MS06": simple(
         "supervision",
-        lambda o, r: civil_options(
-            "CIVIL",
-            outcome="SUPPORT_SUPERVISION",
-            follow="RETRIAL_RECOMMENDATION",
-            nodes_after=[node("OPINION_WITHDRAWN")],
-        ),
+        lambda o, r: opinion_withdrawn("CIVIL"),
         lambda: M("MS06", "撤回监督意见"),
         ("OPINION_WITHDRAWN",),
     ),
     "MS07": simple(
         "supervision",
-        lambda o, r: civil_options(
-            "CIVIL",
-            "CIVIL_PROTEST_REQUEST",
-            nodes_before=[node("PROTEST_REQUEST_REJECTED")],
-            outcome="NONE",
-            result="不支持下级院提请抗诉",
-        ),
+        lambda o, r: protest_request_rejected("CIVIL", "CIVIL_PROTEST_REQUEST"),
         lambda: M("MS07", "不支持下级院提请抗诉"),
         ("PROTEST_REQUEST_REJECTED",),
         unit=upper_unit,
     ),
     "MS08": simple(
         "supervision",
-        lambda o, r: civil_options(
-            "CIVIL",
-            outcome="SUPPORT_SUPERVISION",
-            follow="RECOMMENDATION",
-            nodes_after=[node("FOLLOW_UP_SUPERVISION")],
-        ),
+        lambda o, r: followed_up("CIVIL"),
         lambda: M("MS08", "跟进监督"),
         ("FOLLOW_UP_SUPERVISION",),
     ),
@@ -791,9 +793,7 @@ INJECTED: dict[str, Variant] = {
     ),
     "XZ02": simple(
         "supervision",
-        lambda o, r: civil_options(
-            "ADMINISTRATIVE", nodes_before=[node("INVESTIGATION", target=r.choice(("PARTY", "OUTSIDER")))]
-        ),
+        lambda o, r: civil_options("ADMINISTRATIVE", nodes_before=[investigation(r)]),
         lambda: M("XZ02", "向当事人或案外人调查核实"),
         ("INVESTIGATION",),
     ),
@@ -805,57 +805,38 @@ INJECTED: dict[str, Variant] = {
     ),
     "XZ04": simple(
         "supervision",
-        lambda o, r: civil_options(
-            "ADMINISTRATIVE",
-            nodes_before=[node("PROTEST_REQUEST_REJECTED")],
-            outcome="NONE",
-            result="不支持下级院提请抗诉",
-        ),
+        lambda o, r: protest_request_rejected("ADMINISTRATIVE"),
         lambda: M("XZ04", "不支持下级院提请抗诉"),
         ("PROTEST_REQUEST_REJECTED",),
         unit=upper_unit,
     ),
     "XZ05": simple(
         "supervision",
-        lambda o, r: civil_options(
-            "ADMINISTRATIVE",
-            outcome="SUPPORT_SUPERVISION",
-            follow="RETRIAL_RECOMMENDATION",
-            nodes_after=[node("OPINION_WITHDRAWN")],
-        ),
+        lambda o, r: opinion_withdrawn("ADMINISTRATIVE"),
         lambda: M("XZ05", "撤回监督意见"),
         ("OPINION_WITHDRAWN",),
     ),
     "XZ06": simple(
         "supervision",
-        lambda o, r: civil_options(
-            "ADMINISTRATIVE",
-            outcome="SUPPORT_SUPERVISION",
-            follow="RECOMMENDATION",
-            nodes_after=[node("COURT_WRITTEN_OBJECTION")],
+        lambda o, r: supported(
+            "ADMINISTRATIVE", "RECOMMENDATION", nodes_after=[node("COURT_WRITTEN_OBJECTION")]
         ),
         lambda: M("XZ06", "法院认为监督行为违法提出书面建议"),
         ("COURT_WRITTEN_OBJECTION",),
     ),
     "XZ07": simple(
         "supervision",
-        lambda o, r: civil_options(
-            "ADMINISTRATIVE",
-            outcome="SUPPORT_SUPERVISION",
-            follow="RECOMMENDATION",
-            reply="RECOMMENDATION_OBJECTED",
-        ),
+        lambda o, r: supported("ADMINISTRATIVE", "RECOMMENDATION", reply="RECOMMENDATION_OBJECTED"),
         lambda: M("XZ07", "被建议单位对检察建议提出异议"),
         ("RECOMMENDATION_OBJECTED",),
     ),
     "XZ08": simple(
         "supervision",
-        lambda o, r: civil_options(
+        lambda o, r: supported(
             "ADMINISTRATIVE",
+            "RECOMMENDATION",
             "ADMIN_NON_LITIGATION",
             nodes_before=[node("NON_LITIGATION_ENFORCEMENT")],
-            outcome="SUPPORT_SUPERVISION",
-            follow="RECOMMENDATION",
         ),
         lambda: M("XZ08", "行政非诉执行监督"),
         ("NON_LITIGATION_ENFORCEMENT",),
@@ -877,7 +858,7 @@ INJECTED: dict[str, Variant] = {
     ),
     "GY02": simple(
         "public_interest",
-        lambda o, r: {"nodes_before": [node("INVESTIGATION", target=r.choice(("PARTY", "OUTSIDER")))]},
+        lambda o, r: {"nodes_before": [investigation(r)]},
         lambda: M("GY02", "调查收集证据"),
         ("INVESTIGATION",),
     ),
@@ -898,55 +879,42 @@ INJECTED: dict[str, Variant] = {
     ),
     "GY05": simple(
         "public_interest",
-        lambda o, r: {"civil": False, "suit": True, "nodes_after_reply": [node("SUIT_DEFERRED")]},
+        lambda o, r: public_suit(nodes_after_reply=[node("SUIT_DEFERRED")]),
         lambda: M("GY05", "暂缓起诉"),
         ("SUIT_DEFERRED",),
     ),
     "GY06": simple(
         "public_interest",
-        lambda o, r: {"civil": False, "suit": True, "nodes_after_suit": [node("CLAIM_CHANGED")]},
+        lambda o, r: public_suit(nodes_after_suit=[node("CLAIM_CHANGED")]),
         lambda: M("GY06", "变更诉讼请求"),
         ("CLAIM_CHANGED",),
     ),
     "GY07": simple(
         "public_interest",
-        lambda o, r: {
-            "civil": True,
-            "suit": True,
-            "nodes_after_suit": [node("MEDIATION")],
-            "result": "调解结案",
-        },
+        lambda o, r: public_suit(civil=True, nodes_after_suit=[node("MEDIATION")], result="调解结案"),
         lambda: M("GY07", "公益诉讼案件调解"),
         ("MEDIATION",),
     ),
     "GY08": simple(
         "public_interest",
-        lambda o, r: {
-            "civil": False,
-            "suit": True,
-            "nodes_after_suit": [node("SUIT_WITHDRAWN", kind=r.choice(("FULL", "PARTIAL", "SUPPORT")))],
-            "result": "撤回起诉",
-        },
+        lambda o, r: public_suit(
+            nodes_after_suit=[node("SUIT_WITHDRAWN", kind=r.choice(("FULL", "PARTIAL", "SUPPORT")))],
+            result="撤回起诉",
+        ),
         lambda: M("GY08", "撤回起诉或部分诉讼请求"),
         ("SUIT_WITHDRAWN",),
     ),
     "GY09": simple(
         "public_interest",
-        lambda o, r: {
-            "civil": False,
-            "suit": True,
-            "nodes_after_suit": [node("APPEAL_DIRECTED", kind=r.choice(("APPEAL", "WITHDRAW")))],
-        },
+        lambda o, r: public_suit(
+            nodes_after_suit=[node("APPEAL_DIRECTED", kind=r.choice(("APPEAL", "WITHDRAW")))]
+        ),
         lambda: M("GY09", "指令下级院上诉或撤回上诉"),
         ("APPEAL_DIRECTED",),
     ),
     "GY10": simple(
         "public_interest",
-        lambda o, r: {
-            "civil": False,
-            "suit": True,
-            "nodes_after_suit": [node("DECIDED", decision="PROTEST")],
-        },
+        lambda o, r: public_suit(nodes_after_suit=[node("DECIDED", decision="PROTEST")]),
         lambda: M("GY10", "公益诉讼案件提出抗诉"),
         ("DECIDED",),
     ),
