@@ -509,6 +509,10 @@ def build_org(
             "PROSECUTOR": 2003,
         }
         joined = day_between(date(starts.get(position, 2010), 7, 1), date(2016 if decider else 2022, 6, 30))
+        if left_on is not None and joined >= left_on:
+            # Someone who left early must have joined before: moved back without a new random
+            # draw, so that every other record of the run stays as it was.
+            joined = date(left_on.year - 8, 9, 1)
         records.append(
             {
                 "record": "staff",

@@ -527,3 +527,14 @@ def test_compact_decisions_respect_the_power_list_except_gx03(compact: Run) -> N
                 decided["unit"], data["decision"], data.get("kind", ""), cal.ordinal(day(decided))
             )
             assert (positions[data["by"]] in allowed) is (case_no not in gx03), (case_no, data)
+
+
+@pytest.mark.parametrize(("cases", "province"), [(1_170_000, "620000"), (1_000_000, "430000")])
+def test_large_organisations_have_coherent_staff_dates(cases: int, province: str) -> None:
+    # A province-sized run once wrote a former prosecutor who left before joining, which the
+    # importer (rightly) refused: the whole 10-million-event file was rejected.
+    org = Generator(GeneratorConfig(cases=cases, province=province)).org
+    staff = [r for r in org.records if r["record"] == "staff"]
+    assert staff
+    bad = [r["id"] for r in staff if r["left_on"] and r["left_on"] <= r["joined_on"]]
+    assert bad == []
