@@ -80,6 +80,30 @@ def _filters(form: Any) -> dict[str, Any]:
     return {k: v for k, v in form.cleaned_data.items() if v not in ("", None, False)}
 
 
+def _org_list_page(
+    request: HttpRequest,
+    org: selectors.OrgFilter,
+    form: Any,
+    *,
+    title: str,
+    queryset: Any,
+    columns: list[Column],
+    with_departments: bool = True,
+    **options: Any,
+) -> HttpResponse:
+    """A list of organisation data with the unit (and department) tree beside it."""
+    return render_list(
+        request,
+        title=title,
+        queryset=queryset,
+        columns=columns,
+        filter_form=form,
+        tree=_tree(request, org, with_departments=with_departments),
+        tree_params=_tree_params(request),
+        **options,
+    )
+
+
 # --- lists -----------------------------------------------------------------------------------
 
 
@@ -99,14 +123,14 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         Column("上级院", lambda u: u.parent.name if u.parent else ""),
         Column("在职人数", lambda u: u.staff_count),
     ]
-    return render_list(
+    return _org_list_page(
         request,
+        org,
+        form,
         title="单位",
         queryset=queryset,
         columns=columns,
-        filter_form=form,
-        tree=_tree(request, org, with_departments=False),
-        tree_params=_tree_params(request),
+        with_departments=False,
     )
 
 
@@ -126,14 +150,13 @@ def department_list(request: HttpRequest) -> HttpResponse:
         Column("部门类别", lambda d: d.get_kind_display()),
         Column("在职人数", lambda d: d.staff_count),
     ]
-    return render_list(
+    return _org_list_page(
         request,
+        org,
+        form,
         title="部门",
         queryset=queryset,
         columns=columns,
-        filter_form=form,
-        tree=_tree(request, org),
-        tree_params=_tree_params(request),
     )
 
 
@@ -164,14 +187,13 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         )
     else:
         queryset = Staff.objects.none()
-    return render_list(
+    return _org_list_page(
         request,
+        org,
+        form,
         title="人员",
         queryset=queryset,
         columns=STAFF_COLUMNS,
-        filter_form=form,
-        tree=_tree(request, org),
-        tree_params=_tree_params(request),
     )
 
 
@@ -194,14 +216,13 @@ def staff_change_list(request: HttpRequest) -> HttpResponse:
         Column("新部门", lambda c: c.department.name if c.department else ""),
         Column("新职务", lambda c: c.get_position_display() if c.position else ""),
     ]
-    return render_list(
+    return _org_list_page(
         request,
+        org,
+        form,
         title="岗位变动",
         queryset=queryset,
         columns=columns,
-        filter_form=form,
-        tree=_tree(request, org),
-        tree_params=_tree_params(request),
     )
 
 
@@ -252,14 +273,14 @@ def power_list(request: HttpRequest) -> HttpResponse:
     toolbar = []
     if user.has_lianjian_perm(Perm.POWER_MANAGE):
         toolbar.append(Button("新增本院权力条目", reverse("org:power_rule_create"), "btn-primary"))
-    return render_list(
+    return _org_list_page(
         request,
+        org,
+        form,
         title="权力清单",
         queryset=queryset,
         columns=columns,
-        filter_form=form,
-        tree=_tree(request, org, with_departments=False),
-        tree_params=_tree_params(request),
+        with_departments=False,
         toolbar=toolbar,
         template_name="org/power_list.html",
         extra_context={**_power_check(request), "selected_unit": unit},
@@ -300,14 +321,13 @@ def relation_list(request: HttpRequest) -> HttpResponse:
     toolbar = []
     if user.has_lianjian_perm(Perm.RELATION_MANAGE):
         toolbar.append(Button("登记特殊关系", reverse("org:relation_create"), "btn-primary"))
-    return render_list(
+    return _org_list_page(
         request,
+        org,
+        form,
         title="特殊关系登记",
         queryset=queryset,
         columns=columns,
-        filter_form=form,
-        tree=_tree(request, org),
-        tree_params=_tree_params(request),
         toolbar=toolbar,
         on_export=on_export,
     )
