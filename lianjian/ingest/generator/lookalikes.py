@@ -3,7 +3,10 @@
 Beside each injected situation (``situations.py``) the schedule places look-alikes: a decision
 that differs from an earlier proposal but equals the latest; concentration just under the
 threshold; a stage decided on its last day; a deadline on a holiday rolled over for a suspect at
-liberty; a relation to a lawyer with a granted recusal; key-node events on a case of another line.
+liberty; a relation to a lawyer with a granted recusal; key-node events on a case of another line;
+a superior unit that takes a case over without directing anything; a mis-keyed cause corrected;
+a judgment executed under supervision without any change; custody without an incident; a random
+assignment with an operator; a public-interest clue handed to the unit with jurisdiction.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import random
 
 from lianjian.ingest.generator import calendar as cal
-from lianjian.ingest.generator.causes import CHARGE_BY_NAME, NEW_EVIDENCE
+from lianjian.ingest.generator.causes import CHARGE_BY_NAME, NEW_EVIDENCE, RECHARACTERISED
 from lianjian.ingest.generator.org import Org
 from lianjian.ingest.generator.situations import (
     GROUP,
@@ -39,6 +42,7 @@ from lianjian.ingest.generator.situations import (
     plea_case,
     prosecuted,
     prosecution_timed,
+    recharacterised,
     related_plan,
     simple,
     special_day,
@@ -93,8 +97,72 @@ def former_old(org: Org, rng: random.Random, occurrence: int) -> Plan:
     )
 
 
+def referred_up(org: Org, rng: random.Random, occurrence: int) -> Plan:
+    """A homicide the county sends up to the city procuratorate (GX01 look-alike).
+
+    The intermediate court tries cases that may bring life imprisonment or death (CPL 21), so the
+    county, after arresting, sends the prosecution review up (规则第三百二十八条); the superior
+    unit appears on the case — it receives, assigns and decides — without any directive.
+    """
+    county = pick_county(org, rng)
+    return Plan(
+        "criminal",
+        arrested(
+            rng,
+            CHARGE_BY_NAME["故意杀人罪"],
+            arrest_detained=True,
+            refer_up=org.by_code[county].parent,
+            fast_track=False,
+            decision="PROSECUTE",
+        ),
+        unit=county,
+        truth=must_not(
+            "GX01", "可能判处无期徒刑以上刑罚，依规则第三百二十八条报送上一级院审查起诉，无上级院指令"
+        ),
+        requires=("JURISDICTION_CHANGED", "JUDGMENT"),
+    )
+
+
+def miskeyed(org: Org, rng: random.Random, occurrence: int) -> Plan:
+    """A cause keyed in wrongly at receipt and corrected (XS05 look-alike): the effective final cause
+    is the transferred one and the court judges the prosecuted charge."""
+    charge = recharacterised(rng)
+    return Plan(
+        "criminal",
+        prosecuted(rng, charge=charge, miskeyed_cause=RECHARACTERISED[charge.name], judged="within"),
+        truth=must_not(
+            "XS05",
+            f"受理时案由误录为{RECHARACTERISED[charge.name]}，经更正与移送案由一致；判决罪名与起诉罪名一致",
+        ),
+        requires=("CORRECTED", "JUDGMENT"),
+    )
+
+
+def clue_transferred(org: Org, rng: random.Random, occurrence: int) -> Plan:
+    """A public-interest clue outside the county's jurisdiction, handed to the procuratorate that has
+    it (公益规则第二十六条), which accepts and files it (GY01 look-alike: not closed unfiled).
+
+    A county of the same city where there is one; otherwise the city (its second paragraph).
+    """
+    county = org.by_code[pick_county(org, rng)]
+    peers = [
+        u.code
+        for u in org.units
+        if u.level == "COUNTY" and u.parent == county.parent and u.code != county.code
+    ]
+    target = rng.choice(peers) if peers else county.parent
+    return Plan(
+        "public_interest",
+        {"civil": False, "suit": False, "clue_transfer": target},
+        unit=county.code,
+        truth=must_not("GY01", "公益诉讼线索不属本院管辖，移送有管辖权的检察院，受移送院受理并立案"),
+        requires=("JURISDICTION_CHANGED", "RECOMMENDATION_ISSUED"),
+    )
+
+
 N = must_not
 LOOKALIKE: dict[str, Variant] = {
+    "GX01.referred_up": referred_up,
     "GX02.latest": simple(
         "criminal",
         lambda o, r: criminal_options(
@@ -220,11 +288,35 @@ LOOKALIKE: dict[str, Variant] = {
         lambda: N("XS04", "判处刑期与量刑建议一致"),
         ("JUDGMENT",),
     ),
+    "XS05.miskeyed": miskeyed,
     "XS06.bail": simple(
         "criminal",
         lambda o, r: arrested(r, arrestable_charge(r), to_bail=True),
         lambda: N("XS06", "变更为取保候审，诉讼正常进行"),
         ("CUSTODY_CHANGED",),
+    ),
+    "XS08.supervised": simple(
+        "criminal",
+        lambda o, r: prosecuted(r, execution_supervision=True),
+        lambda: N(
+            "XS08 MS05", "判决生效后交付执行监督，未减刑、假释或暂予监外执行（刑事案件，不是民事执行监督）"
+        ),
+        ("EXECUTION_SUPERVISION",),
+        start=start_before(200),
+    ),
+    "XS09.in_custody": simple(
+        "criminal",
+        lambda o, r: arrested(
+            r,
+            arrestable_charge(r),
+            arrest_detained=True,
+            custody_to_arrest=True,
+            prosecution_mode="extended",
+            fast_track=False,
+            decision="PROSECUTE",
+        ),
+        lambda: N("XS09", "犯罪嫌疑人由拘留变更为逮捕，审查起诉依法延长，羁押期间未发生事故"),
+        ("CUSTODY_CHANGED", "EXTENDED"),
     ),
     "XS10.accepted_first": simple(
         "criminal",
@@ -253,6 +345,12 @@ LOOKALIKE: dict[str, Variant] = {
         ),
         lambda: N("XS12", "认罪认罚的盗窃案件作酌定不起诉（不属所列罪名）"),
         ("DECIDED",),
+    ),
+    "ZH01.case_management": simple(
+        "criminal",
+        lambda o, r: criminal_options(r, assigned_by_case_management=True),
+        lambda: N("ZH01", "案件管理部门操作随机分案（记录操作人），不是指定分案"),
+        ("ASSIGNED",),
     ),
     "ZH03.approved": simple(
         "criminal",
@@ -316,4 +414,5 @@ LOOKALIKE: dict[str, Variant] = {
         lambda: N("XZ07", "被建议单位按期回复、未提异议"),
         ("RECOMMENDATION_REPLIED",),
     ),
+    "GY01.transferred": clue_transferred,
 }

@@ -324,6 +324,12 @@ class Org:
             return deputies[0 if department in {"D01", "D02"} else len(deputies) - 1], "DEPUTY_CHIEF"
         return self.leaders[unit]["CHIEF"][0], "CHIEF"
 
+    def head_of(self, unit: str, kind: str) -> str | None:
+        """The head of ``unit``'s (first) department of ``kind``; None where it has none (compact)."""
+        departments = COUNTY_DEPARTMENTS if self.by_code[unit].level == "COUNTY" else UPPER_DEPARTMENTS
+        code = next((code for code, _name, of_kind in departments if of_kind == kind), None)
+        return self.heads.get((unit, code)) if code else None
+
     def chief(self, unit: str) -> str:
         return self.leaders[unit]["CHIEF"][0]
 

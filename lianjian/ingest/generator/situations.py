@@ -98,6 +98,7 @@ OTHER_INJECTIONS = [
 INJECTIONS = [*CRIMINAL_INJECTIONS, *["GX06"] * GROUP, *CRIMINAL_INJECTIONS, *OTHER_INJECTIONS]
 
 CRIMINAL_LOOKALIKES = [
+    "GX01.referred_up",
     "GX02.latest",
     "GX03.override",
     "GX04.day3",
@@ -116,11 +117,15 @@ CRIMINAL_LOOKALIKES = [
     "XS03.no_arrest",
     "XS03.guilty",
     "XS04.within",
+    "XS05.miskeyed",
     "XS06.bail",
+    "XS08.supervised",
+    "XS09.in_custody",
     "XS10.accepted_first",
     "XS11.aid",
     "XS12.prosecuted",
     "XS12.other_cause",
+    "ZH01.case_management",
     "ZH03.approved",
     "KEY.protest_criminal",
 ]
@@ -133,6 +138,7 @@ OTHER_LOOKALIKES = [
     "KEY.follow_up_admin",
     "KEY.terminate_admin",
     "XZ07.replied",
+    "GY01.transferred",
 ]
 LOOKALIKES = [*CRIMINAL_LOOKALIKES, *["GX06.under"] * GROUP, *CRIMINAL_LOOKALIKES, *OTHER_LOOKALIKES]
 

@@ -67,7 +67,11 @@ def pick(rng: random.Random, cumulative: list[int]) -> int:
 
 
 class Case:
-    """The events of one case as they are built, in time order, cut at "as of"."""
+    """The events of one case as they are built, in time order, cut at "as of".
+
+    ``unit`` records the next event: a jurisdiction change moves the case to the receiving unit,
+    while the case number stays the one given at the first receipt.
+    """
 
     __slots__ = ("case_no", "day", "events", "index", "minute", "rng", "start", "truncated", "unit")
 
@@ -212,12 +216,14 @@ def criminal(c: Case, org: Org, o: dict[str, Any]) -> None:
 
     def assign(on: int, who: str, dept: str) -> None:
         method = o.get("method", "RANDOM")
-        c.emit(
-            "ASSIGNED",
-            on,
-            {"prosecutor": who, "department": dept, "method": method},
-            org.heads[(unit.code, dept)] if method == "DESIGNATED" else None,
-        )
+        if method == "DESIGNATED":
+            by: str | None = org.heads[(unit.code, dept)]
+        elif o.get("assigned_by_case_management"):
+            # 随机分案 run by the case-management department's operator: an actor, still random.
+            by = org.head_of(unit.code, "CASE_MANAGEMENT")
+        else:
+            by = None
+        c.emit("ASSIGNED", on, {"prosecutor": who, "department": dept, "method": method}, by)
 
     def engage(on: int) -> None:
         nonlocal engaged, prosecutor, department
@@ -292,6 +298,9 @@ def criminal(c: Case, org: Org, o: dict[str, Any]) -> None:
             return
         o.pop("decide_minute", None)
         arrested = decision == "ARREST"
+        if arrested and detained and o.get("custody_to_arrest"):
+            # The police execute the arrest: 拘留 becomes 逮捕 (CPL 93), the suspect stays in custody.
+            c.emit("CUSTODY_CHANGED", later(c.day, 1), {"from": "DETENTION", "to": "ARREST"})
         if not arrested and "reconsideration" in o:
             # 公安要求复议 (CPL 92): another prosecutor reviews within 7 days.
             request = later(c.day, 3)
@@ -315,12 +324,21 @@ def criminal(c: Case, org: Org, o: dict[str, Any]) -> None:
     detained = o.get("prosecution_detained", arrested)
     months = rng.randint(*charge.months)
     fast = o.get("fast_track", plea and months <= 36 and not arrested and rng.random() < 0.35)
+    miskeyed = o.get("miskeyed_cause")
     if not c.emit(
         "RECEIVED",
         day,
-        {**base, "case_type": "PROSECUTION_REVIEW", "detained": detained, "fast_track": fast, "plea": plea},
+        {
+            **base,
+            "cause": miskeyed or cause,
+            "case_type": "PROSECUTION_REVIEW",
+            "detained": detained,
+            "fast_track": fast,
+            "plea": plea,
+        },
     ):
         return
+    received_id = c.events[-1]["event_id"]
     if not arrest_review:
         assign(day, prosecutor, department)
     rights = o.get("rights")
@@ -345,6 +363,47 @@ def criminal(c: Case, org: Org, o: dict[str, Any]) -> None:
     engage(later(c.day, rng.randint(0, 3)))
     if rights == "late":
         c.emit("RIGHTS_NOTIFIED", notify_day, {"whom": "SUSPECT"}, prosecutor)
+    if miskeyed:
+        # 案卡 checked by case management: the cause keyed in at receipt is corrected (a new event,
+        # DATA_CONTRACT.md §1), so the effective cause is the transferred one again.
+        c.emit(
+            "CORRECTED",
+            later(c.day, rng.randint(1, 3)),
+            {"corrects": received_id, "cause": cause},
+            org.head_of(unit.code, "CASE_MANAGEMENT"),
+        )
+    superior = o.get("refer_up")
+    if superior:
+        # 规则第三百二十八条: a first instance of the intermediate court (CPL 21: life or death
+        # possible) goes, within five days and through case management, to the superior
+        # procuratorate, whose month runs from its own receipt (CPL 172). Not a directive.
+        lower = unit
+        c.emit(
+            "JURISDICTION_CHANGED",
+            c.workday_after(c.day, 1, 4),
+            {"to_unit": superior},
+            org.head_of(lower.code, "CASE_MANAGEMENT"),
+        )
+        c.unit = unit = org.by_code[superior]
+        prosecutor, department = org.pick_prosecutor(unit.code, "CRIMINAL", rng)
+        day = later(c.day, rng.randint(1, 3))
+        if not c.emit(
+            "RECEIVED",
+            day,
+            {
+                **base,
+                "agency": f"{lower.name}人民检察院",
+                "case_type": "PROSECUTION_REVIEW",
+                "detained": detained,
+                "fast_track": False,
+                "plea": plea,
+            },
+        ):
+            return
+        assign(day, prosecutor, department)
+        c.emit("RIGHTS_NOTIFIED", day, {"whom": "SUSPECT"}, prosecutor)
+        if charge.victim:
+            c.emit("RIGHTS_NOTIFIED", c.day, {"whom": "VICTIM"}, prosecutor)
     if o.get("abscond") or o.get("to_bail"):
         # 羁押必要性审查: the suspect is released on bail; in XS06 he then absconds (诉讼中止).
         c.emit(
@@ -502,6 +561,15 @@ def criminal(c: Case, org: Org, o: dict[str, Any]) -> None:
     c.emit("CLOSED", later(c.day, rng.randint(2, 10)), {"result": "判决生效"}, prosecutor)
     if o.get("execution"):
         c.emit("EXECUTION_CHANGE", later(c.day, rng.randint(60, 180)), {"kind": o["execution"]})
+    if o.get("execution_supervision"):
+        # 交付执行监督 (规则第六百二十五条; CPL 264: papers to the prison within ten days of the
+        # judgment taking effect), by the enforcement department where the unit has one.
+        c.emit(
+            "EXECUTION_SUPERVISION",
+            later(c.day, rng.randint(10, 30)),
+            {},
+            org.head_of(unit.code, "ENFORCEMENT") or prosecutor,
+        )
     after_close(c, org, o, prosecutor)
 
 
@@ -652,40 +720,43 @@ def public_interest(c: Case, org: Org, o: dict[str, Any]) -> None:
     prosecutor, department = org.pick_prosecutor(c.unit.code, "PUBLIC_INTEREST", rng)
     day = c.start
     source = rng.choice(("12345政务服务热线", "群众举报", "履职中发现", "新闻媒体报道", "人大代表建议"))
-    c.emit(
-        "RECEIVED",
-        day,
-        {
-            "line": "PUBLIC_INTEREST",
-            "case_type": "PIL_CLUE",
-            "cause": domain,
-            "transferred_cause": None,
-            "agency": source,
-            "detained": False,
-            "fast_track": False,
-            "plea": False,
-        },
-    )
+
+    def receive(on: int, case_type: str) -> None:
+        c.emit(
+            "RECEIVED",
+            on,
+            {
+                "line": "PUBLIC_INTEREST",
+                "case_type": case_type,
+                "cause": domain,
+                "transferred_cause": None,
+                "agency": source,
+                "detained": False,
+                "fast_track": False,
+                "plea": False,
+            },
+        )
+
+    receive(day, "PIL_CLUE")
     c.emit("ASSIGNED", day, {"prosecutor": prosecutor, "department": department, "method": "RANDOM"})
     if o.get("clue_closed"):
         c.emit("CLOSED", c.workday_after(day, 10, 25), {"result": "线索评估后不予立案"}, prosecutor)
         return
+    if o.get("clue_transfer"):
+        # 公益规则第二十六条: a clue outside this unit's jurisdiction goes, by 《移送案件线索通知书》,
+        # to the procuratorate that has it, which must accept it; the case goes on there.
+        lower = c.unit
+        c.emit(
+            "JURISDICTION_CHANGED", c.workday_after(day, 3, 10), {"to_unit": o["clue_transfer"]}, prosecutor
+        )
+        c.unit = org.by_code[o["clue_transfer"]]
+        prosecutor, department = org.pick_prosecutor(c.unit.code, "PUBLIC_INTEREST", rng)
+        source = f"{lower.name}人民检察院"
+        day = later(c.day, rng.randint(1, 3))
+        receive(day, "PIL_CLUE")
+        c.emit("ASSIGNED", day, {"prosecutor": prosecutor, "department": department, "method": "RANDOM"})
     civil = o.get("civil", rng.random() < 0.12)
-    filed = c.workday_after(day, 7, 25)
-    c.emit(
-        "RECEIVED",
-        filed,
-        {
-            "line": "PUBLIC_INTEREST",
-            "case_type": "PIL_CIVIL" if civil else "PIL_ADMIN",
-            "cause": domain,
-            "transferred_cause": None,
-            "agency": source,
-            "detained": False,
-            "fast_track": False,
-            "plea": False,
-        },
-    )
+    receive(c.workday_after(day, 7, 25), "PIL_CIVIL" if civil else "PIL_ADMIN")
     for node in o.get("nodes_before", ()):
         c.emit(node[0], later(c.day, rng.randint(3, 15)), node[1], prosecutor)
     suit = o.get("suit", rng.random() < 0.12)

@@ -32,6 +32,8 @@ REQUIRED_DATA: dict[str, set[str]] = {
     "RESUBMITTED": {"round"},
     "SUSPENDED": {"reason"},
     "RESUMED": {"reason"},
+    "JURISDICTION_CHANGED": {"to_unit"},
+    "CORRECTED": {"corrects"},
     "RECONSIDERATION_REQUESTED": {"kind", "target"},
     "RECONSIDERATION_DECIDED": {"kind", "target", "changed"},
     "CUSTODY_CHANGED": {"from", "to"},
