@@ -120,7 +120,9 @@ def main() -> None:
 
                 profiler = cProfile.Profile()
                 first, first_peak, result = profiler.runcall(_import, path)
-                pstats.Stats(profiler).strip_dirs().sort_stats("tottime").print_stats(25)
+                stats = pstats.Stats(profiler).strip_dirs()
+                stats.sort_stats("tottime").print_stats(25)
+                stats.sort_stats("cumulative").print_stats(40)
             else:
                 first, first_peak, result = _import(path)
             if not result.is_accepted:

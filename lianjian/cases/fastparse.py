@@ -35,6 +35,8 @@ Checker = Callable[[Any], Any]
 _KNOWN_TYPES = frozenset(EventType.values)
 _ENVELOPE = frozenset({"event_id", "case_no", "unit", "type", "occurred_at", "actor", "data"})
 _UNIT = re.compile(r"[0-9A-Za-z_.\-]+")
+_SCALARS = frozenset({str, int, bool, type(None)})
+"""Values :func:`~lianjian.cases.records.integral` leaves as they are (most of an event's data)."""
 
 
 class Slow(Exception):
@@ -274,7 +276,10 @@ class _DataSpec:
         for key, value in data.items():
             checker = fields.get(key)
             result[key] = value if checker is None else checker(value)
-        return typing.cast(dict[str, Any], event_records.integral(result))
+        for value in result.values():
+            if type(value) not in _SCALARS:
+                return typing.cast(dict[str, Any], event_records.integral(result))
+        return result
 
 
 _SPECS: dict[str, _DataSpec] = {}

@@ -57,14 +57,28 @@ class Event(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    event_id = models.CharField("事件编号", max_length=64, unique=True)
+    event_id = models.CharField("事件编号", max_length=64)
     case_no = models.CharField("案件编号", max_length=100)
-    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name="单位",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     type = models.CharField("事件类型", max_length=40)
     is_known_type = models.BooleanField("已知类型", default=True)
     occurred_at = models.DateTimeField("发生时间")
     actor = models.ForeignKey(
-        Staff, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Staff,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     actor_no = models.CharField("操作人工号", max_length=32, blank=True)
     data = models.JSONField("事件数据", default=dict, blank=True)
@@ -82,6 +96,7 @@ class Event(models.Model):
         verbose_name = "案件事件"
         verbose_name_plural = "案件事件"
         ordering = ["occurred_at", "event_id"]
+        constraints = [models.UniqueConstraint(fields=["event_id"], name="cases_event_event_id_uniq")]
         indexes = [
             models.Index(fields=["case_no", "occurred_at"], name="cases_event_case_time_idx"),
             models.Index(fields=["unit", "type", "occurred_at"], name="cases_event_unit_type_idx"),

@@ -11,16 +11,17 @@ durations as an interval (PostgreSQL) or microseconds (SQLite).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection, models
 
+from lianjian.common import jsontext
+
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return jsontext.dumps(value)
 
 
 def sqlite_time(value: datetime | None) -> str | None:

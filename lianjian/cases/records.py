@@ -66,7 +66,7 @@ from lianjian.cases.choices import (
     Verdict,
 )
 from lianjian.cases.models import Event
-from lianjian.common import crypto
+from lianjian.common import crypto, jsontext
 from lianjian.common.records import ContractBool, Key, RecordModel
 
 CHUNK = 2000
@@ -507,8 +507,7 @@ def event_digest(
         "data": data,
         "extra": extra,
     }
-    text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-    return crypto.provider.hash(text.encode("utf-8")).hex()
+    return crypto.provider.hash(jsontext.canonical(canonical)).hex()
 
 
 # --- the handler --------------------------------------------------------------------------------

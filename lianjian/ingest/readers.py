@@ -25,6 +25,7 @@ from typing import IO, Any, ClassVar
 
 import python_calamine
 
+from lianjian.common import jsontext
 from lianjian.common.records import Issue, Location
 from lianjian.ingest.tables import (
     EMPTY,
@@ -265,7 +266,7 @@ class JsonLinesReader(RecordReader):
             self.skipped += 1
             return None
         try:
-            value = json.loads(line, parse_constant=_reject_constant)
+            value = jsontext.loads(line, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
             return self.issue(number, "invalid_json", f"JSON 格式错误：第 {exc.colno} 列附近（{exc.msg}）")
         except (ValueError, RecursionError) as exc:

@@ -310,7 +310,7 @@ def test_login_log_search_and_export(audit_admin, county_prosecutor, password, l
     assert [(row[1], row[3], row[4]) for row in rows] == [("prosecutor", "用户名或密码错误", "10.20.30.40")]
     response = admin.get(reverse("accounts:login_log"))
     assert {row[1] for row in _rows(response)} == {"prosecutor", "ghost"}
-    today = clock.now.date().isoformat()
+    today = timezone.localdate(clock.now).isoformat()  # the form takes local (Beijing) dates
     response = admin.get(reverse("accounts:login_log"), {"date_from": today, "date_to": today})
     assert len(_rows(response)) == 3
     response = admin.get(reverse("accounts:login_log"), {"date_from": "2000-01-01", "date_to": "2000-01-02"})
