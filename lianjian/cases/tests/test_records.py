@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from django.db.models import ProtectedError
 
 from lianjian.audit.models import AuditEvent
 from lianjian.cases.models import Case, Event, ImmutableEventError
@@ -76,6 +77,19 @@ def test_events_name_their_batch_and_keep_the_actor() -> None:
     }
     assert decided.is_known_type is True
     assert len(decided.digest) == 64
+
+
+def test_a_unit_or_staff_member_with_events_cannot_be_deleted_without_a_database_constraint() -> None:
+    """ADR 0005: no foreign key in the database, but Django's PROTECT still holds."""
+    run(sample_lines())
+    decided = Event.objects.select_related("unit", "actor").get(event_id="SN-0005")
+    assert decided.actor is not None
+
+    for referenced in (decided.actor, decided.unit):
+        with pytest.raises(ProtectedError) as refused:
+            referenced.delete()
+        assert any(isinstance(row, Event) for row in refused.value.protected_objects)
+    assert Event.objects.filter(event_id="SN-0005").exists()
 
 
 def test_events_are_one_audit_event_per_batch() -> None:
