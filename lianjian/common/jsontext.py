@@ -26,13 +26,18 @@ import orjson
 
 
 def _has_float(value: Any) -> bool:
+    """Whether a parsed JSON value holds a float anywhere (plain loops: this runs on every line)."""
     kind = type(value)
-    if kind is float:
-        return True
     if kind is dict:
-        return any(_has_float(item) for item in value.values())
-    if kind is list:
-        return any(_has_float(item) for item in value)
+        items = value.values()
+    elif kind is list:
+        items = value
+    else:
+        return kind is float
+    for item in items:
+        kind = type(item)
+        if kind is float or ((kind is dict or kind is list) and _has_float(item)):
+            return True
     return False
 
 
