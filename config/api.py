@@ -52,7 +52,9 @@ def _invalid_request(request: HttpRequest, exc: ValidationError) -> HttpResponse
     )
 
 
-@api.get("/health", auth=None, summary="健康检查")
+@api.get(
+    "/health", auth=None, summary="健康检查", openapi_extra={"responses": {200: {"description": "服务正常"}}}
+)
 def health(request: object) -> dict[str, str]:
     return {"status": "ok"}
 

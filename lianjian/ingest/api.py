@@ -159,6 +159,24 @@ def _too_large(limit: int) -> ApiError:
     return ApiError(413, "body_too_large", f"请求体过大：每次最多 {size}，请拆分为多个批次提交")
 
 
+RESPONSE_TEXTS = {
+    200: "成功",
+    401: "未提供令牌，或令牌无效、已撤销、已过期",
+    403: "记录超出令牌授权的单位范围，整批拒绝，未写入任何数据",
+    404: "案件不存在，或不在令牌授权的单位范围内",
+    413: "请求体超过大小上限",
+    415: "请求体类型不受支持（应为 application/json 或 application/x-ndjson）",
+    422: "批次中有无效记录，整批拒绝，未写入任何数据；逐条列出错误",
+    429: "请求过于频繁，请稍后重试",
+}
+"""The OpenAPI descriptions of the status codes, in Chinese (Ninja's defaults are English)."""
+
+
+def described(*codes: int) -> dict[str, Any]:
+    """``openapi_extra`` giving each status code its Chinese description."""
+    return {"responses": {code: {"description": RESPONSE_TEXTS[code]} for code in codes}}
+
+
 _RECORDS_BODY = {
     "required": True,
     "content": {
@@ -206,7 +224,7 @@ _RECORDS_BODY = {
         422: BatchSummary,
         429: ErrorOut,
     },
-    openapi_extra={"requestBody": _RECORDS_BODY},
+    openapi_extra={"requestBody": _RECORDS_BODY, **described(200, 401, 403, 413, 415, 422, 429)},
 )
 def records_post(request: HttpRequest) -> Status[Any]:
     token: ApiToken = request.auth  # type: ignore[attr-defined]
@@ -366,6 +384,7 @@ def case_payload(case: Case, events: Sequence[Event], lawyers: Sequence[CaseLawy
         "只能查询令牌授权单位（含下级）的案件；范围以外的案件与不存在的案件同样答复 404。"
     ),
     response={200: CaseOut, 401: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    openapi_extra=described(200, 401, 404, 429),
 )
 def case_detail(request: HttpRequest, case_no: str) -> dict[str, Any]:
     token: ApiToken = request.auth  # type: ignore[attr-defined]

@@ -451,6 +451,23 @@ def test_openapi_schema_renders_with_the_endpoints() -> None:
     assert reverse("api:records") == "/api/v1/records"
 
 
+def test_every_response_of_the_api_is_described_in_chinese() -> None:
+    from config.api import api
+
+    schema = json.loads(json.dumps(api.get_openapi_schema()))
+    descriptions = [
+        (path, method, code, response["description"])
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        for code, response in operation["responses"].items()
+    ]
+    assert len(descriptions) >= 12
+    not_chinese = [item for item in descriptions if not any("\u4e00" <= char <= "\u9fff" for char in item[3])]
+    assert not_chinese == []
+    records = schema["paths"]["/api/v1/records"]["post"]["responses"]
+    assert "application/json" in records["422"]["content"]  # the description did not replace the body
+
+
 # --- cases --------------------------------------------------------------------------------------
 
 
