@@ -79,16 +79,7 @@ class ParsedEvent:
         self.data = data
         self.extra = extra
         self.is_known_type = type in _KNOWN_TYPES
-        self.digest = event_records.event_digest(
-            event_id=event_id,
-            case_no=case_no,
-            unit=unit,
-            type=type,
-            occurred_at=occurred_at,
-            actor=actor,
-            data=data,
-            extra=extra,
-        )
+        self.digest = event_records.digest_of(self)
 
     @classmethod
     def of(cls, record: event_records.EventRecord) -> ParsedEvent:

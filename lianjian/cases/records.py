@@ -473,16 +473,21 @@ class EventRecord(RecordModel):
     @cached_property
     def digest(self) -> str:
         """SM3 of the canonical form (sorted keys, UTC time): equal content, equal digest."""
-        return event_digest(
-            event_id=self.event_id,
-            case_no=self.case_no,
-            unit=self.unit,
-            type=self.type,
-            occurred_at=self.occurred_at,
-            actor=self.actor,
-            data=self.data,
-            extra=self.extra,
-        )
+        return digest_of(self)
+
+
+def digest_of(event: Any) -> str:
+    """:func:`event_digest` of anything with the event's envelope attributes (record or parsed)."""
+    return event_digest(
+        event_id=event.event_id,
+        case_no=event.case_no,
+        unit=event.unit,
+        type=event.type,
+        occurred_at=event.occurred_at,
+        actor=event.actor,
+        data=event.data,
+        extra=event.extra,
+    )
 
 
 def event_digest(
