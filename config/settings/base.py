@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "lianjian.org",
     "lianjian.accounts",
     "lianjian.cases",
+    "lianjian.risk",
     "lianjian.ingest",
     "lianjian.dashboard",
 ]

@@ -1,0 +1,19 @@
+"""The registry of detector kinds: one line per kind, greppable (STYLE.md §3).
+
+Adding a kind is one module, one line here, one test (``tests/kinds/test_<kind>.py``) and one
+doc page (``docs/detectors/<kind>.md``); a contract test holds the four together.
+"""
+
+from __future__ import annotations
+
+from lianjian.risk.kinds.base import DetectorKind
+from lianjian.risk.kinds.key_node import KeyNode
+
+KINDS: dict[str, DetectorKind] = {
+    kind.name: kind
+    for kind in (
+        KeyNode(),
+    )
+}
+
+__all__ = ["KINDS"]

@@ -1,0 +1,72 @@
+"""Key-node events (关键节点): a case on which an event of a watched type occurred.
+
+One finding per case however many matching events it has, fingerprinted by the case number;
+the evidence lists every matching event. Used for the points that one event reveals: 上级院指令
+(GX01), 敏感案件与越级信访 (GX10), 通知立案撤案 (XS01), 减刑假释 (XS08), the key nodes of the
+civil, administrative and public-interest lines (MS, XZ, GY) and others.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import Field
+
+from lianjian.risk.kinds.base import (
+    DetectorKind,
+    EventMatch,
+    Finding,
+    ScanContext,
+    StrictModel,
+    any_of,
+    case_refs,
+    event_evidence,
+)
+
+MAX_EVIDENCE_EVENTS = 20
+
+
+class KeyNodeParams(StrictModel):
+    """``events``: any of these marks the case; ``lines``: only cases of these lines (empty: all)."""
+
+    events: tuple[EventMatch, ...] = Field(min_length=1)
+    lines: tuple[str, ...] = ()
+
+
+class KeyNode(DetectorKind):
+    """A case with at least one event matching any of ``events`` (on a case of ``lines``)."""
+
+    name = "key_node"
+    label = "关键节点"
+    Params = KeyNodeParams
+
+    def detect(self, ctx: ScanContext, params: Any) -> Iterator[Finding]:
+        rows = (
+            ctx.events(lines=params.lines)
+            .filter(any_of(params.events))
+            .order_by("case_no", "occurred_at", "event_id")
+            .values("case_no", "event_id", "type", "occurred_at", "data")
+        )
+        by_case: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows.iterator(chunk_size=2000):
+            by_case[row["case_no"]].append(row)
+        refs = case_refs(by_case)
+        for case_no, events in by_case.items():
+            ref = refs.get(case_no)
+            if ref is None:
+                continue
+            yield Finding(
+                fingerprint=case_no,
+                unit_id=ref.unit_id,
+                case_id=ref.pk,
+                case_no=case_no,
+                title="",
+                occurred_at=events[0]["occurred_at"],
+                evidence={
+                    "events": event_evidence(events[:MAX_EVIDENCE_EVENTS]),
+                    "event_count": len(events),
+                    "params": params.model_dump(mode="json"),
+                },
+            )
