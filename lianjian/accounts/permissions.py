@@ -5,14 +5,17 @@ from __future__ import annotations
 from lianjian.accounts.choices import Role
 from lianjian.common.permissions import Perm
 
-_BUSINESS = {Perm.ORG_VIEW, Perm.POWER_VIEW, Perm.LAWYER_VIEW, Perm.CASE_VIEW}
+_BUSINESS = {Perm.ORG_VIEW, Perm.POWER_VIEW, Perm.LAWYER_VIEW, Perm.CASE_VIEW, Perm.ALERT_VIEW, Perm.RISK_VIEW}
+# Those who maintain the catalogue and the rules (F3.2, F4.2): case management (案件管理) and
+# inspection (检务督察); leaders approve, and may change them too.
+_RISK_MAINTAINERS = {Perm.RISK_MANAGE, Perm.SCAN_RUN}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.PROSECUTOR: frozenset(_BUSINESS),
     Role.DEPT_HEAD: frozenset(_BUSINESS | {Perm.RELATION_VIEW}),
-    Role.LEADER: frozenset(_BUSINESS | {Perm.RELATION_VIEW, Perm.POWER_MANAGE}),
-    Role.CASE_MANAGEMENT: frozenset(_BUSINESS | {Perm.IMPORT_RUN, Perm.POWER_MANAGE}),
-    Role.INSPECTION: frozenset(_BUSINESS | {Perm.RELATION_VIEW}),
+    Role.LEADER: frozenset(_BUSINESS | _RISK_MAINTAINERS | {Perm.RELATION_VIEW, Perm.POWER_MANAGE}),
+    Role.CASE_MANAGEMENT: frozenset(_BUSINESS | _RISK_MAINTAINERS | {Perm.IMPORT_RUN, Perm.POWER_MANAGE}),
+    Role.INSPECTION: frozenset(_BUSINESS | _RISK_MAINTAINERS | {Perm.RELATION_VIEW}),
     Role.DISCIPLINE: frozenset(_BUSINESS | {Perm.RELATION_VIEW}),
     Role.POLITICAL: frozenset(
         _BUSINESS | {Perm.ORG_MANAGE, Perm.RELATION_VIEW, Perm.RELATION_MANAGE, Perm.IMPORT_RUN}

@@ -20,6 +20,10 @@ class Perm(StrEnum):
     LAWYER_VIEW = "lawyer.view"
     CASE_VIEW = "case.view"  # cases (projections) and their events
     IMPORT_RUN = "import.run"
+    ALERT_VIEW = "alert.view"  # alerts on cases and people in scope
+    RISK_VIEW = "risk.view"  # the risk-point catalogue and the rules
+    RISK_MANAGE = "risk.manage"  # revise risk points, change rule parameters, back-test
+    SCAN_RUN = "scan.run"  # start a detection run
     USER_MANAGE = "user.manage"  # 系统管理员: accounts and passwords
     SETTINGS_MANAGE = "settings.manage"  # 系统管理员: system settings
     ROLE_GRANT = "role.grant"  # 安全管理员: roles and grants

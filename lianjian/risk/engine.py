@@ -23,7 +23,7 @@ import logging
 import time
 import traceback
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -59,8 +59,6 @@ class RuleOutcome:
     resolved: int = 0
     seconds: float = 0.0
     error: str = ""
-    new_fingerprints: list[str] = field(default_factory=list)
-    gone_fingerprints: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -92,7 +90,8 @@ class ScanReport:
 
     def totals(self) -> dict[str, int]:
         return {
-            key: sum(getattr(o, key) for o in self.outcomes) for key in ("found", "new", "still_open", "resolved")
+            key: sum(getattr(o, key) for o in self.outcomes)
+            for key in ("found", "new", "still_open", "resolved")
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -105,6 +104,11 @@ class ScanReport:
             "totals": self.totals(),
             "rules": [o.as_dict() for o in self.outcomes],
         }
+
+
+def codes_key(codes: Iterable[str]) -> str:
+    """The search key of a list of risk codes: ``|GX02|XS03|``."""
+    return "|" + "|".join(codes) + "|"
 
 
 def kind_of(rule: Rule) -> DetectorKind:
@@ -125,7 +129,9 @@ def validate_params(kind: DetectorKind, params: Mapping[str, Any], *, rule_code:
         raise RuleParamsError(f"规则 {rule_code} 的参数无效：{problems}") from exc
 
 
-def unit_groups(rule: Rule, params: Mapping[str, Any]) -> list[tuple[frozenset[int] | None, dict[str, Any], bool]]:
+def unit_groups(
+    rule: Rule, params: Mapping[str, Any]
+) -> list[tuple[frozenset[int] | None, dict[str, Any], bool]]:
     """(units, parameters, enabled) per group of units sharing one effective override.
 
     Without overrides: one group, every unit (``None``). Otherwise each unit takes the override
@@ -202,17 +208,19 @@ def _apply(
     findings: Iterable[Finding],
     outcome: RuleOutcome,
     *,
-    run: ScanRun | None,
+    run: ScanRun,
     now: datetime,
 ) -> None:
-    """Upsert ``findings`` as alerts of ``rule`` (or, with ``run`` None, only count)."""
+    """Upsert ``findings`` as alerts of ``rule``."""
     by_fp: dict[str, Finding] = {}
     for finding in findings:
         by_fp.setdefault(finding.fingerprint, finding)
     outcome.found += len(by_fp)
     existing = _existing(rule, by_fp)
     open_in_reach = set(
-        Alert.objects.filter(_reach(rule, kind, ctx), status=AlertStatus.OPEN).values_list("fingerprint", flat=True)
+        Alert.objects.filter(_reach(rule, kind, ctx), status=AlertStatus.OPEN).values_list(
+            "fingerprint", flat=True
+        )
     )
     fresh = [fp for fp in by_fp if fp not in existing]
     reopened = [fp for fp, (_, status) in existing.items() if status != AlertStatus.OPEN]
@@ -221,16 +229,13 @@ def _apply(
     outcome.new += len(fresh) + len(reopened)
     outcome.still_open += len(still)
     outcome.resolved += len(gone)
-    outcome.new_fingerprints.extend(sorted([*fresh, *reopened]))
-    outcome.gone_fingerprints.extend(gone)
-    if run is None:
-        return
     Alert.objects.bulk_create(
         [
             Alert(
                 rule=rule,
                 fingerprint=fp,
                 risk_codes=list(by_fp[fp].codes or rule.risk_codes),
+                codes_key=codes_key(by_fp[fp].codes or rule.risk_codes),
                 level=by_fp[fp].level or rule.level,
                 status=AlertStatus.OPEN,
                 unit_id=by_fp[fp].unit_id,
@@ -272,17 +277,15 @@ def _evaluate(
     rule: Rule,
     base: ScanContext,
     *,
-    run: ScanRun | None,
+    run: ScanRun,
     now: datetime,
-    params_override: Mapping[str, Any] | None = None,
 ) -> RuleOutcome:
     outcome = RuleOutcome(rule=rule.code, name=rule.name)
     started = time.perf_counter()
     try:
         with transaction.atomic():
             kind = kind_of(rule)
-            params = dict(rule.params if params_override is None else params_override)
-            for units, group_params, enabled in unit_groups(rule, params):
+            for units, group_params, enabled in unit_groups(rule, rule.params):
                 parsed = validate_params(kind, group_params, rule_code=rule.code)
                 if not enabled:  # switched off here: its alerts stay as they are
                     continue
@@ -398,16 +401,63 @@ def scan_run(
     return report
 
 
-def scan_dry_run(*, rule: Rule, params: Mapping[str, Any], as_of: datetime | None = None) -> RuleOutcome:
-    """Back-test: what ``rule`` with ``params`` would raise over all cases, writing nothing.
+@dataclass(frozen=True)
+class Backtest:
+    """A back-test of a rule: what the proposed and the current parameters find over history."""
 
-    ``new`` counts findings with no open alert now, ``resolved`` open alerts it would no longer
-    find, ``still_open`` those it would keep. Compare with the same call on the current
-    parameters. Raises :class:`RuleParamsError` for parameters that do not fit the kind.
+    rule: str
+    current: frozenset[str]
+    proposed: frozenset[str]
+    seconds: float
+
+    @property
+    def new(self) -> list[str]:
+        """Findings the proposed parameters add."""
+        return sorted(self.proposed - self.current)
+
+    @property
+    def gone(self) -> list[str]:
+        """Findings the proposed parameters would no longer raise."""
+        return sorted(self.current - self.proposed)
+
+    def as_dict(self, *, limit: int = 50) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "current": len(self.current),
+            "proposed": len(self.proposed),
+            "new": len(self.new),
+            "gone": len(self.gone),
+            "new_examples": self.new[:limit],
+            "gone_examples": self.gone[:limit],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _found(rule: Rule, params: Mapping[str, Any], as_of: datetime) -> set[str]:
+    kind = kind_of(rule)
+    found: set[str] = set()
+    for units, group_params, enabled in unit_groups(rule, params):
+        parsed = validate_params(kind, group_params, rule_code=rule.code)
+        if enabled:
+            ctx = ScanContext(as_of=as_of, unit_ids=units)
+            found.update(f.fingerprint for f in kind.detect(ctx, parsed))
+    return found
+
+
+def scan_backtest(*, rule: Rule, params: Mapping[str, Any], as_of: datetime | None = None) -> Backtest:
+    """Run ``rule`` over all history with ``params`` and with its current parameters, writing
+    nothing (F4.2: a parameter change is back-tested before it is switched on).
+
+    Raises :class:`RuleParamsError` (Chinese) when ``params`` do not fit the rule's kind.
     """
+    started = time.perf_counter()
+    as_of = as_of or timezone.now()
     validate_params(kind_of(rule), params, rule_code=rule.code)
-    now = timezone.now()
-    outcome = _evaluate(rule, ScanContext(as_of=as_of or now), run=None, now=now, params_override=params)
-    if outcome.error:
-        raise RuleParamsError(outcome.error.splitlines()[0])
-    return outcome
+    proposed = _found(rule, params, as_of)
+    current = _found(rule, rule.params, as_of)
+    return Backtest(
+        rule=rule.code,
+        current=frozenset(current),
+        proposed=frozenset(proposed),
+        seconds=time.perf_counter() - started,
+    )

@@ -97,7 +97,9 @@ class RiskPoint(models.Model):
 class RiskPointRevision(models.Model):
     """One revision of a risk point: what it said from ``effective_from`` on (内容修正)."""
 
-    point = models.ForeignKey(RiskPoint, verbose_name="风险点", on_delete=models.PROTECT, related_name="revisions")
+    point = models.ForeignKey(
+        RiskPoint, verbose_name="风险点", on_delete=models.PROTECT, related_name="revisions"
+    )
     version = models.PositiveIntegerField("版本")
     action = models.CharField("操作", max_length=8, choices=RevisionAction.choices)
     snapshot = models.JSONField("内容")
@@ -210,6 +212,9 @@ class Alert(models.Model):
     rule = models.ForeignKey(Rule, verbose_name="规则", on_delete=models.PROTECT, related_name="alerts")
     fingerprint = models.CharField("指纹", max_length=200)
     risk_codes = models.JSONField("风险点编码", default=list)
+    codes_key = models.CharField(
+        "风险点编码检索键", max_length=200, default="", help_text="|GX02|XS03| — 按编码筛选（两种数据库通用）"
+    )
     level = models.CharField("预警等级", max_length=16, choices=AlertLevel.choices)
     status = models.CharField("状态", max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
     unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
@@ -236,7 +241,9 @@ class Alert(models.Model):
         verbose_name = "预警"
         verbose_name_plural = "预警"
         ordering = ["-raised_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["rule", "fingerprint"], name="risk_alert_rule_fp_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "fingerprint"], name="risk_alert_rule_fp_uniq")
+        ]
         indexes = [
             models.Index(fields=["unit", "status", "level"], name="risk_alert_unit_status_idx"),
             models.Index(fields=["case"], name="risk_alert_case_idx"),
@@ -283,7 +290,9 @@ class ScanRun(models.Model):
 class ScanRuleResult(models.Model):
     """One rule's share of a run: what it found and what that did to its alerts."""
 
-    run = models.ForeignKey(ScanRun, verbose_name="检测运行", on_delete=models.CASCADE, related_name="results")
+    run = models.ForeignKey(
+        ScanRun, verbose_name="检测运行", on_delete=models.CASCADE, related_name="results"
+    )
     rule = models.ForeignKey(Rule, verbose_name="规则", on_delete=models.PROTECT, related_name="+")
     found = models.PositiveIntegerField("检出", default=0)
     new = models.PositiveIntegerField("新增", default=0)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from lianjian.risk.kinds.base import DetectorKind
 from lianjian.risk.kinds.key_node import KeyNode
+from lianjian.risk.kinds.time_limit import TimeLimitKind
 
-KINDS: dict[str, DetectorKind] = {
-    kind.name: kind
-    for kind in (
-        KeyNode(),
-    )
-}
+REGISTERED: tuple[DetectorKind, ...] = (
+    KeyNode(),
+    TimeLimitKind(),
+)
 
-__all__ = ["KINDS"]
+KINDS: dict[str, DetectorKind] = {kind.name: kind for kind in REGISTERED}
+
+__all__ = ["KINDS", "REGISTERED"]

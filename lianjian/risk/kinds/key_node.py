@@ -49,7 +49,7 @@ class KeyNode(DetectorKind):
             .order_by("case_no", "occurred_at", "event_id")
             .values("case_no", "event_id", "type", "occurred_at", "data")
         )
-        by_case: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        by_case: dict[str, list[Any]] = defaultdict(list)
         for row in rows.iterator(chunk_size=2000):
             by_case[row["case_no"]].append(row)
         refs = case_refs(by_case)

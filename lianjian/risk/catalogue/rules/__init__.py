@@ -1,0 +1,13 @@
+"""The standard rules, one module per detector kind (installed by ``risk_catalogue_install``)."""
+
+from __future__ import annotations
+
+from lianjian.risk.catalogue.rules import key_node, time_limit
+from lianjian.risk.catalogue.spec import RuleSpec
+
+STANDARD_RULES: list[RuleSpec] = [
+    *key_node.RULES,
+    *time_limit.RULES,
+]
+
+__all__ = ["STANDARD_RULES"]

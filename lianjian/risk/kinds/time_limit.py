@@ -1,0 +1,384 @@
+"""Time limits (办案期限): a stage decided after its legal last day, or open past it (超期), and
+an open stage whose last day is near (临期, one level lower).
+
+Computed by DOMAIN_RULES.md §0.3 through ``lianjian.risk.periods``: the start day is not counted
+(《刑事诉讼法》第一百零五条第一款、第二款), months run to the same day (month-end rule), a last
+day on a holiday rolls over to the next workday except when the suspect is in custody (第一百零五条
+第四款), suspended periods (鉴定等) are not counted (第一百四十九条；规则第二百二十二条), an approved
+extension adds its days up to the legal maximum, a resubmission after a return restarts the review
+period (第一百七十五条第三款；规则第三百四十六条), and a change of jurisdiction starts a new stage
+at the receiving procuratorate (规则第三百五十一条第二款) because it receives with its own
+``RECEIVED``.
+
+Two modes:
+
+- ``stage``: the stages (``CaseStage``) of the given case types, from receipt (or the latest
+  resubmission) to the stage's decision or close.
+- ``events``: from an event to a later event on the same case (e.g. 告知诉讼权利 within 3 days
+  of receiving a case for prosecution review, 规则第四十条).
+
+Set-based: SQL selects the few candidate stages or events that could be late (elapsed time above
+the shortest possible limit, less the warning window); only those get their exact deadline
+computed, with the holiday calendar.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
+from pydantic import Field, model_validator
+
+from lianjian.cases.models import CaseStage, Event
+from lianjian.risk.kinds.base import (
+    DetectorKind,
+    EventMatch,
+    Finding,
+    ScanContext,
+    StrictModel,
+    any_of,
+    case_refs,
+    chunks,
+)
+from lianjian.risk.periods import (
+    CHINA_TIME,
+    TIME_LIMITS,
+    Deadline,
+    WorkCalendar,
+    compute_deadline,
+    days_left,
+    extension_in_days,
+)
+
+STAGE_FACTS = ("detained", "fast_track")
+CALENDAR = WorkCalendar()
+
+
+class LimitChoice(StrictModel):
+    """Use the time limit ``code`` (periods.TIME_LIMITS) for stages meeting ``when``.
+
+    ``when`` tests facts of the stage: ``detained`` (suspect in custody at receipt) and
+    ``fast_track`` (速裁). The first choice whose ``when`` holds applies.
+    """
+
+    code: str
+    when: dict[Literal["detained", "fast_track"], bool] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known(self) -> LimitChoice:
+        if self.code not in TIME_LIMITS:
+            raise ValueError(f"未知的期限编码 {self.code}")
+        return self
+
+
+class TimeLimitParams(StrictModel):
+    """Parameters of a time-limit rule (see the module docstring for the two modes)."""
+
+    mode: Literal["stage", "events"] = "stage"
+    case_types: tuple[str, ...] = ()
+    limits: tuple[LimitChoice, ...] = Field(min_length=1)
+    start: EventMatch | None = None
+    end: tuple[EventMatch, ...] = ()
+    warning_days: int = Field(default=5, ge=0, le=60)
+    warning_level: Literal["NOTICE", "WARNING", "SUPERVISED"] = "NOTICE"
+    restart_on_resubmission: bool = True
+
+    @model_validator(mode="after")
+    def _mode(self) -> TimeLimitParams:
+        if self.mode == "stage" and not self.case_types:
+            raise ValueError("按阶段计算期限时须指定案件类别 case_types")
+        if self.mode == "events" and (self.start is None or not self.end):
+            raise ValueError("按事件计算期限时须指定起算事件 start 和截止事件 end")
+        return self
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """What a deadline is computed from, for one stage or event pair."""
+
+    case_no: str
+    fingerprint: str
+    start_at: datetime
+    end_at: datetime | None
+    detained: bool
+    fast_track: bool
+    extension_days: int
+    excluded_days: int
+    facts: dict[str, Any]
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(CHINA_TIME).date()
+
+
+def shortest_days(params: TimeLimitParams) -> int:
+    """A lower bound, in days, of every limit the rule may apply (for the SQL pre-filter)."""
+    lows = []
+    for choice in params.limits:
+        limit = TIME_LIMITS[choice.code].limit
+        lows.append(limit.days or limit.months * 28)
+    return min(lows)
+
+
+def choose(params: TimeLimitParams, *, detained: bool, fast_track: bool) -> str | None:
+    facts = {"detained": detained, "fast_track": fast_track}
+    for choice in params.limits:
+        if all(facts[name] == value for name, value in choice.when.items()):
+            return choice.code
+    return None
+
+
+def legal_extension(code: str, start: date, granted_days: int) -> int:
+    """Days of extension that count: what was granted, up to the legal maximum (if any)."""
+    limit = TIME_LIMITS[code]
+    if granted_days <= 0 or limit.extension is None:
+        return 0
+    cap = extension_in_days(start, limit.limit, limit.extension)
+    return min(granted_days, cap) if not limit.allows_further_extension else granted_days
+
+
+class TimeLimitKind(DetectorKind):
+    """Stages or event pairs past their legal last day (超期) or near it while open (临期)."""
+
+    name = "time_limit"
+    label = "办案期限"
+    Params = TimeLimitParams
+
+    def detect(self, ctx: ScanContext, params: Any) -> Iterator[Finding]:
+        clocks = (
+            self._stage_clocks(ctx, params) if params.mode == "stage" else self._event_clocks(ctx, params)
+        )
+        refs = case_refs({c.case_no for c in clocks})
+        as_of_day = local_day(ctx.as_of)
+        for clock in clocks:
+            ref = refs.get(clock.case_no)
+            code = choose(params, detained=clock.detained, fast_track=clock.fast_track)
+            if ref is None or code is None:
+                continue
+            limit = TIME_LIMITS[code]
+            start = local_day(clock.start_at)
+            deadline = compute_deadline(
+                start,
+                limit.limit,
+                extension_days=legal_extension(code, start, clock.extension_days),
+                excluded_days=clock.excluded_days,
+                in_custody=clock.detained,
+                calendar=CALENDAR,
+            )
+            done = clock.end_at if clock.end_at is not None and clock.end_at <= ctx.as_of else None
+            finding = self._judge(clock, deadline, done, as_of_day, params, code)
+            if finding is None:
+                continue
+            state, days, level = finding
+            yield Finding(
+                fingerprint=f"{clock.fingerprint}:{state}",
+                unit_id=ref.unit_id,
+                case_id=ref.pk,
+                case_no=clock.case_no,
+                title=self._title(limit.name, state, days, deadline, done),
+                occurred_at=done or ctx.as_of,
+                level=level,
+                evidence={
+                    "state": state,
+                    "time_limit": {
+                        "code": code,
+                        "name": limit.name,
+                        "limit": str(limit.limit),
+                        "basis": limit.basis,
+                    },
+                    "start": start.isoformat(),
+                    "deadline": deadline.last_day.isoformat(),
+                    "nominal_last_day": deadline.nominal_last_day.isoformat(),
+                    "extension_days": deadline.extension_days,
+                    "excluded_days": deadline.excluded_days,
+                    "rolled_over": deadline.rolled_over,
+                    "in_custody": deadline.in_custody,
+                    "done_on": local_day(done).isoformat() if done else None,
+                    "as_of": ctx.as_of.isoformat(),
+                    "days": days,
+                    "facts": clock.facts,
+                    "params": params.model_dump(mode="json"),
+                },
+            )
+
+    @staticmethod
+    def _judge(
+        clock: _Clock, deadline: Deadline, done: datetime | None, as_of_day: date, params: Any, code: str
+    ) -> tuple[str, int, str | None] | None:
+        """("OVERDUE", days over, None) or ("WARNING", days left, level), or None if in time."""
+        if done is not None:
+            over = (local_day(done) - deadline.last_day).days
+            return ("OVERDUE", over, None) if over > 0 else None
+        left = days_left(deadline, as_of_day)
+        if left < 0:
+            return ("OVERDUE", -left, None)
+        if params.warning_days and left <= params.warning_days:
+            return ("WARNING", left, params.warning_level)
+        return None
+
+    @staticmethod
+    def _title(name: str, state: str, days: int, deadline: Deadline, done: datetime | None) -> str:
+        last = deadline.last_day.isoformat()
+        if state == "WARNING":
+            return f"{name}将于 {last} 届满（剩余 {days} 日）"
+        if done is not None:
+            return f"{name}超期：期限 {last} 届满，{local_day(done).isoformat()} 才办结（超期 {days} 日）"
+        return f"{name}超期：期限 {last} 届满，至今未办结（已超期 {days} 日）"
+
+    def _stage_clocks(self, ctx: ScanContext, params: TimeLimitParams) -> list[_Clock]:
+        floor = shortest_days(params)
+        as_of = ctx.as_of
+        stages = (
+            CaseStage.objects.filter(case_type__in=params.case_types, received_at__lte=as_of)
+            .filter(case__in=ctx.cases())
+            .annotate(end=Coalesce("decided_at", "closed_at"))
+            .filter(
+                Q(end__gt=F("received_at") + timedelta(days=floor))
+                | Q(
+                    end__isnull=True,
+                    received_at__lt=as_of - timedelta(days=max(0, floor - params.warning_days)),
+                )
+                | Q(
+                    end__gt=as_of, received_at__lt=as_of - timedelta(days=max(0, floor - params.warning_days))
+                )
+            )
+            .values(
+                "number",
+                "case_type",
+                "received_at",
+                "resubmitted_at",
+                "is_detained",
+                "extension_days",
+                "return_count",
+                "suspended_total",
+                "suspended_at",
+                "end",
+                "case__case_no",
+                "case__stage",
+                "case__is_fast_track",
+                "case__returned_at",
+            )
+        )
+        rows: list[Any] = list(stages.iterator(chunk_size=2000))
+        ends = self._stage_ends(rows, as_of)
+        clocks: list[_Clock] = []
+        for row in rows:
+            current = row["number"] == row["case__stage"]
+            if current and row["case__returned_at"] is not None and row["case__returned_at"] <= as_of:
+                continue  # returned for supplementary investigation: the review clock stands still
+            start_at = row["received_at"]
+            if params.restart_on_resubmission and row["resubmitted_at"] and row["resubmitted_at"] <= as_of:
+                start_at = row["resubmitted_at"]
+            end_at = ends.get((row["case__case_no"], row["number"]))
+            until = end_at if end_at is not None else as_of
+            suspended = row["suspended_total"] or timedelta(0)
+            if row["suspended_at"] is not None and row["suspended_at"] <= until:
+                suspended += until - row["suspended_at"]
+            clocks.append(
+                _Clock(
+                    case_no=row["case__case_no"],
+                    fingerprint=f"{row['case__case_no']}#{row['number']}",
+                    start_at=start_at,
+                    end_at=end_at,
+                    detained=bool(row["is_detained"]),
+                    fast_track=bool(row["case__is_fast_track"]),
+                    extension_days=row["extension_days"],
+                    excluded_days=math.ceil(suspended.total_seconds() / 86400) if suspended else 0,
+                    facts={
+                        "stage": row["number"],
+                        "case_type": row["case_type"],
+                        "received_at": row["received_at"].isoformat(),
+                        "resubmitted_at": row["resubmitted_at"].isoformat()
+                        if row["resubmitted_at"]
+                        else None,
+                        "returns": row["return_count"],
+                        "detained": bool(row["is_detained"]),
+                        "fast_track": bool(row["case__is_fast_track"]),
+                    },
+                )
+            )
+        return clocks
+
+    @staticmethod
+    def _stage_ends(rows: list[Any], as_of: datetime) -> dict[tuple[str, int], datetime]:
+        """When each candidate stage ended, up to "as of": its first decision or close after the
+        clock started (a later decision — 撤回起诉, 抗诉 — does not move it), or else the next
+        stage's receipt (a change of jurisdiction hands the case on without a decision)."""
+        case_nos = sorted({r["case__case_no"] for r in rows})
+        starts: dict[str, list[tuple[int, datetime]]] = {}
+        decisive: dict[str, list[datetime]] = {}
+        for chunk in chunks(case_nos):
+            for case_no, number, received in CaseStage.objects.filter(case__case_no__in=chunk).values_list(
+                "case__case_no", "number", "received_at"
+            ):
+                starts.setdefault(case_no, []).append((number, received))
+            for case_no, moment in (
+                Event.objects.filter(
+                    case_no__in=chunk, type__in=("DECIDED", "CLOSED"), occurred_at__lte=as_of
+                )
+                .order_by("occurred_at")
+                .values_list("case_no", "occurred_at")
+            ):
+                decisive.setdefault(case_no, []).append(moment)
+        ends: dict[tuple[str, int], datetime] = {}
+        for row in rows:
+            case_no, number = row["case__case_no"], row["number"]
+            begin = max(row["received_at"], row["resubmitted_at"] or row["received_at"])
+            later = sorted(r for n, r in starts.get(case_no, []) if n > number)
+            bound = later[0] if later else None
+            first = next(
+                (m for m in decisive.get(case_no, []) if m >= begin and (bound is None or m < bound)), None
+            )
+            end = first or (bound if bound is not None and bound <= as_of else None)
+            if end is not None:
+                ends[(case_no, number)] = end
+        return ends
+
+    def _event_clocks(self, ctx: ScanContext, params: TimeLimitParams) -> list[_Clock]:
+        assert params.start is not None
+        floor = shortest_days(params)
+        ends = Event.objects.filter(
+            any_of(params.end), case_no=OuterRef("case_no"), occurred_at__gte=OuterRef("occurred_at")
+        )
+        # an end before start + floor days falls on or before the last day whatever the hour
+        in_time = ends.filter(occurred_at__lt=OuterRef("occurred_at") + timedelta(days=floor))
+        starts = (
+            ctx.events()
+            .filter(params.start.q())
+            .filter(occurred_at__lt=ctx.as_of - timedelta(days=max(0, floor - params.warning_days)))
+            .filter(~Exists(in_time.filter(occurred_at__lte=ctx.as_of)))
+            .values("case_no", "event_id", "occurred_at", "data")
+        )
+        rows = list(starts.iterator(chunk_size=2000))
+        ends_of: dict[str, list[datetime]] = {}
+        for chunk in chunks(sorted({r["case_no"] for r in rows})):
+            for case_no, moment in (
+                Event.objects.filter(any_of(params.end), case_no__in=chunk, occurred_at__lte=ctx.as_of)
+                .values_list("case_no", "occurred_at")
+                .order_by("case_no", "occurred_at")
+            ):
+                ends_of.setdefault(case_no, []).append(moment)
+        clocks = []
+        for row in rows:
+            later = [moment for moment in ends_of.get(row["case_no"], []) if moment >= row["occurred_at"]]
+            data = row["data"] or {}
+            clocks.append(
+                _Clock(
+                    case_no=row["case_no"],
+                    fingerprint=f"{row['case_no']}@{row['event_id']}",
+                    start_at=row["occurred_at"],
+                    end_at=later[0] if later else None,
+                    # in custody when the start event says so (RECEIVED.detained), 第一百零五条第四款
+                    detained=bool(data.get("detained")),
+                    fast_track=bool(data.get("fast_track")),
+                    extension_days=0,
+                    excluded_days=0,
+                    facts={"start_event": row["event_id"], "start_data": data},
+                )
+            )
+        return clocks
