@@ -5,7 +5,14 @@ from __future__ import annotations
 from lianjian.accounts.choices import Role
 from lianjian.common.permissions import Perm
 
-_BUSINESS = {Perm.ORG_VIEW, Perm.POWER_VIEW, Perm.LAWYER_VIEW, Perm.CASE_VIEW, Perm.ALERT_VIEW, Perm.RISK_VIEW}
+_BUSINESS = {
+    Perm.ORG_VIEW,
+    Perm.POWER_VIEW,
+    Perm.LAWYER_VIEW,
+    Perm.CASE_VIEW,
+    Perm.ALERT_VIEW,
+    Perm.RISK_VIEW,
+}
 # Those who maintain the catalogue and the rules (F3.2, F4.2): case management (案件管理) and
 # inspection (检务督察); leaders approve, and may change them too.
 _RISK_MAINTAINERS = {Perm.RISK_MANAGE, Perm.SCAN_RUN}

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lianjian.ingest.generator.timeline import AS_OF as GENERATOR_AS_OF
 from lianjian.ingest.generator.writer import GeneratorConfig
 
 # 3,000 cases at a 10 % rate: 150 injections, more than the 91 of the situation cycle, so every
 # risk code of §3 occurs; compact staffing keeps the organisation at about 130 people.
 DEMO_CONFIG = GeneratorConfig(cases=3000, seed=2026, risk_rate=0.1, counties=4, cities=2, compact=True)
 DEMO_SOURCE_NAME = "演示数据.jsonl"
+# The generator's data end at its "as of"; the demo's detection takes the same time as now, so
+# that its 超期/临期 alerts are the ones the ground truth lists.
+DEMO_AS_OF = GENERATOR_AS_OF
 DEMO_TRUTH_NAME = "demo.truth.jsonl"  # written under LIANJIAN_HOME
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - printed to the operator by `lianjian demo`
 

@@ -30,6 +30,7 @@ from lianjian.ingest.choices import ImportBatchStatus
 from lianjian.ingest.models import ERROR_LIMIT, ImportBatch
 from lianjian.ingest.readers import RECORD_FIELD, JsonLinesReader, RecordReader
 from lianjian.ingest.registry import PLANNED_KINDS, REFERENCE_HANDLERS, REGISTRY
+from lianjian.risk.engine import scan_run
 
 logger = logging.getLogger(__name__)
 
@@ -560,3 +561,27 @@ def import_batch_run(
         plans = []
         return record(ImportBatchStatus.REJECTED)
     return record(ImportBatchStatus.VALIDATED)
+
+
+def detection_after_import(*, actor: Any | None) -> dict[str, Any]:
+    """Run incremental detection over what an accepted import changed (F4.3).
+
+    The batch is already committed: a failure here is reported, never undoes the import.
+    """
+    try:
+        report = scan_run(actor=actor, note="导入后增量检测")
+    except Exception as exc:  # the import stands whatever detection does
+        logger.exception("detection after import failed")
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    return {"run": report.run_id, "mode": report.mode, "cases": report.case_count, **report.totals()}
+
+
+def scan_text(scan: Mapping[str, Any]) -> str:
+    """One line of Chinese about the detection after an import."""
+    if scan.get("error"):
+        return f"增量检测失败（导入已完成）：{scan['error']}"
+    scope = "全部案件" if scan.get("cases") is None else f"{scan['cases']:,} 件有新事件的案件"
+    return (
+        f"增量检测（{scope}）：新增预警 {scan['new']:,} 条，仍存在 {scan['still_open']:,} 条，"
+        f"已消除 {scan['resolved']:,} 条"
+    )

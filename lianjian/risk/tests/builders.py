@@ -37,12 +37,26 @@ def organisation(*extra: str) -> list[str]:
     return [
         *reference_lines(),
         record(
-            "staff", id="A103", name="王副", unit=COUNTY, department="D2", position="DEPUTY_CHIEF",
-            is_quota_prosecutor=True, joined_on="2009-09-01", left_on=None,
+            "staff",
+            id="A103",
+            name="王副",
+            unit=COUNTY,
+            department="D2",
+            position="DEPUTY_CHIEF",
+            is_quota_prosecutor=True,
+            joined_on="2009-09-01",
+            left_on=None,
         ),
         record(
-            "staff", id="A104", name="周明", unit=COUNTY, department="D2", position="PROSECUTOR",
-            is_quota_prosecutor=True, joined_on="2015-09-01", left_on=None,
+            "staff",
+            id="A104",
+            name="周明",
+            unit=COUNTY,
+            department="D2",
+            position="PROSECUTOR",
+            is_quota_prosecutor=True,
+            joined_on="2015-09-01",
+            left_on=None,
         ),
         *extra,
     ]
@@ -79,12 +93,16 @@ def ev(
     )
 
 
-def received(case: str, on: str, *, line: str = "CRIMINAL", case_type: str = "PROSECUTION_REVIEW", **data: Any) -> str:
+def received(
+    case: str, on: str, *, line: str = "CRIMINAL", case_type: str = "PROSECUTION_REVIEW", **data: Any
+) -> str:
     return ev(case, "RECEIVED", on, {"line": line, "case_type": case_type, **data})
 
 
 def assigned(case: str, on: str, prosecutor: str = PROSECUTOR, **data: Any) -> str:
-    return ev(case, "ASSIGNED", on, {"prosecutor": prosecutor, "department": "D2", "method": "RANDOM", **data})
+    return ev(
+        case, "ASSIGNED", on, {"prosecutor": prosecutor, "department": "D2", "method": "RANDOM", **data}
+    )
 
 
 def load(lines: list[str]) -> BatchResult:

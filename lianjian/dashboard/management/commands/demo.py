@@ -7,7 +7,9 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from lianjian.dashboard.demo import DEMO_AS_OF
 from lianjian.dashboard.services import demo_load
+from lianjian.risk.engine import scan_run
 
 
 class Command(BaseCommand):
@@ -24,6 +26,12 @@ class Command(BaseCommand):
         if not result.accepted:
             raise CommandError("演示数据导入失败：" + "；".join(result.errors[:5]))
         self.stdout.write(f"演示数据：{result.summary}")
+        scan = scan_run(full=True, as_of=DEMO_AS_OF, note="演示数据全量检测")
+        totals = scan.totals()
+        self.stdout.write(
+            f"风险检测（基准时间 {DEMO_AS_OF:%Y-%m-%d %H:%M}）：{len(scan.outcomes)} 条规则，"
+            f"在办预警 {totals['new'] + totals['still_open']:,} 条，用时 {scan.seconds:.1f} 秒"
+        )
         if result.truth is not None:
             self.stdout.write(
                 f"标准答案：应报 {result.truth.must_raise} 条（{len(result.truth.codes)} 个风险代码），"

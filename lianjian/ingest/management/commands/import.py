@@ -23,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandParser, OutputWrappe
 
 from lianjian.ingest.readers import reader_for
 from lianjian.ingest.registry import kind_labels
-from lianjian.ingest.services import BatchResult, import_batch_run
+from lianjian.ingest.services import BatchResult, detection_after_import, import_batch_run, scan_text
 from lianjian.ingest.summary import count_rows, unknown_event_types, unknown_type_text
 from lianjian.ingest.workbooks import template_bytes, template_kinds
 
@@ -122,8 +122,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-scan",
             action="store_true",
-            help="导入后不运行增量检测（检测功能尚未提供，目前此选项不起作用）/ "
-            "skip incremental detection (detection is not there yet: accepted, does nothing)",
+            help="导入后不运行增量检测 / skip the incremental detection after the import",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="只校验，不写入 / validate only, write nothing"
@@ -172,10 +171,18 @@ class Command(BaseCommand):
         finally:
             if bar is not None:
                 bar.finish()
+        scan = None
+        if result.is_accepted and not options["dry_run"] and not options["no_scan"]:
+            scan = detection_after_import(actor=None)
         if options["json"]:
-            self.stdout.write(json.dumps(result.summary(), ensure_ascii=False, indent=2))
+            summary = result.summary()
+            if scan is not None:
+                summary["scan"] = scan
+            self.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2))
         else:
             self._print_text(result)
+            if scan is not None:
+                self.stdout.write(scan_text(scan))
         if result.issues:
             raise SystemExit(1)
 

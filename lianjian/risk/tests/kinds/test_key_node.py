@@ -11,8 +11,14 @@ pytestmark = pytest.mark.django_db
 DIRECTIVE = {"events": [{"type": "SUPERIOR_DIRECTIVE"}]}
 CONTACT_OUTSIDE = {
     "events": [
-        {"type": "CONTACT", "where": [{"field": "in_office", "value": False}, {"field": "approval_ref", "op": "empty"}]},
-        {"type": "CONTACT", "where": [{"field": "in_hours", "value": False}, {"field": "approval_ref", "op": "empty"}]},
+        {
+            "type": "CONTACT",
+            "where": [{"field": "in_office", "value": False}, {"field": "approval_ref", "op": "empty"}],
+        },
+        {
+            "type": "CONTACT",
+            "where": [{"field": "in_hours", "value": False}, {"field": "approval_ref", "op": "empty"}],
+        },
     ]
 }
 
@@ -41,10 +47,30 @@ def test_contact_outside_office_or_hours_needs_an_approval() -> None:
     load(
         organisation(
             *(received(c, "2026-03-02") for c in (outside, approved, inside, out_of_hours)),
-            ev(outside, "CONTACT", "2026-03-04", {**contact, "in_office": False, "in_hours": True, "approval_ref": None}),
-            ev(approved, "CONTACT", "2026-03-04", {**contact, "in_office": False, "in_hours": False, "approval_ref": "批2026-7"}),
-            ev(inside, "CONTACT", "2026-03-04", {**contact, "in_office": True, "in_hours": True, "approval_ref": ""}),
-            ev(out_of_hours, "CONTACT", "2026-03-04T21:00:00", {**contact, "in_office": True, "in_hours": False}),
+            ev(
+                outside,
+                "CONTACT",
+                "2026-03-04",
+                {**contact, "in_office": False, "in_hours": True, "approval_ref": None},
+            ),
+            ev(
+                approved,
+                "CONTACT",
+                "2026-03-04",
+                {**contact, "in_office": False, "in_hours": False, "approval_ref": "批2026-7"},
+            ),
+            ev(
+                inside,
+                "CONTACT",
+                "2026-03-04",
+                {**contact, "in_office": True, "in_hours": True, "approval_ref": ""},
+            ),
+            ev(
+                out_of_hours,
+                "CONTACT",
+                "2026-03-04T21:00:00",
+                {**contact, "in_office": True, "in_hours": False},
+            ),
         )
     )
 
@@ -73,8 +99,18 @@ def test_conditions_in_and_not_in() -> None:
         organisation(
             *(received(c, "2026-03-02") for c in (notify, prosecute, complaint_none, complaint_up)),
             assigned(notify, "2026-03-02"),
-            ev(notify, "DECIDED", "2026-03-20", {"decision": "NOTIFY_DISMISS", "by": "A100", "level": "PROSECUTOR"}),
-            ev(prosecute, "DECIDED", "2026-03-20", {"decision": "PROSECUTE", "by": "A100", "level": "PROSECUTOR"}),
+            ev(
+                notify,
+                "DECIDED",
+                "2026-03-20",
+                {"decision": "NOTIFY_DISMISS", "by": "A100", "level": "PROSECUTOR"},
+            ),
+            ev(
+                prosecute,
+                "DECIDED",
+                "2026-03-20",
+                {"decision": "PROSECUTE", "by": "A100", "level": "PROSECUTOR"},
+            ),
             ev(complaint_none, "COMPLAINT", "2026-03-20", {"escalation": "NONE", "accepted": True}),
             ev(complaint_up, "COMPLAINT", "2026-03-20", {"escalation": "CAPITAL", "accepted": True}),
         )
@@ -82,10 +118,22 @@ def test_conditions_in_and_not_in() -> None:
 
     notified = detect(
         "key_node",
-        {"events": [{"type": "DECIDED", "where": [{"field": "decision", "op": "in", "value": ["NOTIFY_FILE", "NOTIFY_DISMISS"]}]}]},
+        {
+            "events": [
+                {
+                    "type": "DECIDED",
+                    "where": [{"field": "decision", "op": "in", "value": ["NOTIFY_FILE", "NOTIFY_DISMISS"]}],
+                }
+            ]
+        },
     )
     escalated = detect(
-        "key_node", {"events": [{"type": "COMPLAINT", "where": [{"field": "escalation", "op": "not_in", "value": ["NONE"]}]}]}
+        "key_node",
+        {
+            "events": [
+                {"type": "COMPLAINT", "where": [{"field": "escalation", "op": "not_in", "value": ["NONE"]}]}
+            ]
+        },
     )
 
     assert [f.fingerprint for f in notified] == [notify]

@@ -220,7 +220,7 @@ def test_prosecution_review(
 
 
 def test_a_pending_return_stops_the_clock() -> None:
-    case, lines = prosecution("2026-03-02", ("RETURNED", "2026-03-20", {"round": 1}))
+    _case, lines = prosecution("2026-03-02", ("RETURNED", "2026-03-20", {"round": 1}))
     load(organisation(*lines))
 
     assert detect("time_limit", PARAMS["R-GX08-PROSECUTION"], as_of=at("2026-06-30")) == []
