@@ -19,6 +19,7 @@ from lianjian.cases.models import Case, Event
 from lianjian.dashboard.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from lianjian.org.models import Department, PowerRule, Relation, Staff, StaffChange, Unit
 from lianjian.org.selectors import staff_may_decide, staff_visible_to
+from lianjian.risk.models import Alert
 
 pytestmark = pytest.mark.django_db
 
@@ -142,12 +143,15 @@ def test_demo_runs_again_without_changing_anything() -> None:
             Case.objects.count(),
             sorted(User.objects.values_list("username", "pk", "staff_id")),
             RoleAssignment.objects.count(),
-            AuditEvent.objects.count(),
+            # each run of the demo scans and records that scan (risk.scan.run); nothing else
+            AuditEvent.objects.exclude(action="risk.scan.run").count(),
+            Alert.objects.count(),
         )
 
     before = state()
     output = run_demo()
     assert state() == before
+    assert AuditEvent.objects.filter(action="risk.scan.run").count() == 2
     assert "本次新增 0 条记录" in output
 
 

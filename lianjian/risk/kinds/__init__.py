@@ -6,13 +6,21 @@ doc page (``docs/detectors/<kind>.md``); a contract test holds the four together
 
 from __future__ import annotations
 
+from lianjian.risk.kinds.authority import Authority
 from lianjian.risk.kinds.base import DetectorKind
+from lianjian.risk.kinds.comparison import Comparison
+from lianjian.risk.kinds.conflict import Conflict
 from lianjian.risk.kinds.key_node import KeyNode
+from lianjian.risk.kinds.sequence import Sequence
 from lianjian.risk.kinds.time_limit import TimeLimitKind
 
 REGISTERED: tuple[DetectorKind, ...] = (
     KeyNode(),
     TimeLimitKind(),
+    Sequence(),
+    Comparison(),
+    Authority(),
+    Conflict(),
 )
 
 KINDS: dict[str, DetectorKind] = {kind.name: kind for kind in REGISTERED}

@@ -71,7 +71,7 @@ def test_a_rerun_creates_nothing_new(installed: None) -> None:
 
 
 def test_an_alert_no_longer_found_is_resolved_and_found_again_reopens(installed: None) -> None:
-    case, lines = directive_case()
+    _case, lines = directive_case()
     load(organisation(*lines))
     scan_run(full=True, as_of=AS_OF)
     rule = Rule.objects.get(code="R-GX01")
@@ -99,7 +99,7 @@ def test_incremental_scans_look_only_at_changed_cases(installed: None) -> None:
     report = scan_run(as_of=AS_OF)
     nothing = scan_run(as_of=AS_OF)
 
-    run = ScanRun.objects.get(pk=report.run_id)
+    run = ScanRun.objects.get(pk=int(report.run_id or 0))
     assert (run.mode, run.case_count) == (ScanMode.INCREMENTAL, 1)
     assert {o.rule: (o.found, o.new) for o in report.outcomes}["R-GX01"] == (1, 1)
     assert sorted(Alert.objects.filter(rule__code="R-GX01").values_list("case_no", flat=True)) == sorted(
@@ -117,7 +117,7 @@ def test_a_failing_rule_is_recorded_and_the_others_still_run(installed: None) ->
 
     failed = {o.rule: o.error for o in report.failed}
     assert list(failed) == ["R-GX10"] and "参数无效" in failed["R-GX10"]
-    assert ScanRun.objects.get(pk=report.run_id).status == ScanStatus.PARTIAL
+    assert ScanRun.objects.get(pk=int(report.run_id or 0)).status == ScanStatus.PARTIAL
     assert Alert.objects.filter(rule__code="R-GX01").count() == 1
     assert ScanRuleResult.objects.get(run_id=report.run_id, rule__code="R-GX10").error == failed["R-GX10"]
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from lianjian.risk.catalogue.rules import key_node, time_limit
+from lianjian.risk.catalogue.rules import authority, comparison, conflict, key_node, sequence, time_limit
 from lianjian.risk.catalogue.spec import RuleSpec
 
 STANDARD_RULES: list[RuleSpec] = [
     *key_node.RULES,
     *time_limit.RULES,
+    *sequence.RULES,
+    *comparison.RULES,
+    *authority.RULES,
+    *conflict.RULES,
 ]
 
 __all__ = ["STANDARD_RULES"]
