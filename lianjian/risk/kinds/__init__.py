@@ -9,8 +9,10 @@ from __future__ import annotations
 from lianjian.risk.kinds.authority import Authority
 from lianjian.risk.kinds.base import DetectorKind
 from lianjian.risk.kinds.comparison import Comparison
+from lianjian.risk.kinds.concentration import Concentration
 from lianjian.risk.kinds.conflict import Conflict
 from lianjian.risk.kinds.key_node import KeyNode
+from lianjian.risk.kinds.peer_outlier import PeerOutlier
 from lianjian.risk.kinds.sequence import Sequence
 from lianjian.risk.kinds.time_limit import TimeLimitKind
 
@@ -21,6 +23,8 @@ REGISTERED: tuple[DetectorKind, ...] = (
     Comparison(),
     Authority(),
     Conflict(),
+    Concentration(),
+    PeerOutlier(),
 )
 
 KINDS: dict[str, DetectorKind] = {kind.name: kind for kind in REGISTERED}

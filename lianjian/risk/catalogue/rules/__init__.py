@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from lianjian.risk.catalogue.rules import authority, comparison, conflict, key_node, sequence, time_limit
+from lianjian.risk.catalogue.rules import (
+    authority,
+    comparison,
+    concentration,
+    conflict,
+    key_node,
+    peer_outlier,
+    sequence,
+    time_limit,
+)
 from lianjian.risk.catalogue.spec import RuleSpec
 
 STANDARD_RULES: list[RuleSpec] = [
@@ -12,6 +21,8 @@ STANDARD_RULES: list[RuleSpec] = [
     *comparison.RULES,
     *authority.RULES,
     *conflict.RULES,
+    *concentration.RULES,
+    *peer_outlier.RULES,
 ]
 
 __all__ = ["STANDARD_RULES"]

@@ -1,0 +1,355 @@
+"""Peer outliers (同部门偏离): a prosecutor's rate of an outcome far above their department's.
+
+A rate is ``numerator / denominator`` over the cases whose ``date_field`` falls in the
+``window_months`` months before "as of": the denominator is the cases meeting ``denominator``
+(e.g. 捕后审结: arrested, then decided in prosecution review), the numerator those of them that
+also meet ``numerator`` (e.g. 不起诉、判无罪或免刑). Both are whitelisted conditions on the case
+projection (:class:`CaseCondition`, and :class:`StageMatch` for "a stage with …"), compiled to ORM
+lookups — never ``eval``.
+
+A prosecutor (``Case.prosecutor``) is compared with the other prosecutors of the department that
+handled their cases (``Case.department``; the one with most of their counted cases if several):
+the department rate is that of the department's cases *without* the prosecutor's. An outlier has
+at least ``min_cases`` cases in the denominator, the others together at least
+``min_peer_cases``, and a rate at least ``factor`` times the department's and ``min_gap`` above it.
+Risk points whose aggregate this watches: 《兰州市人民检察院司法办案廉政风险防控工作实施细则》第十二条
+第（三）项（批准逮捕后不起诉、判决无罪或免予刑事处罚，DOMAIN_RULES.md §4.4 IND-04 捕后不诉率）
+and 第（十二）项（认罪认罚案件从宽处理）.
+
+Set-based: one ``GROUP BY (department, prosecutor)`` with a filtered count gives every figure;
+Python adds up the departments from those aggregated rows and applies the test. The fingerprint
+is ``f"{staff_no}:{period}"``, the period being the month of "as of" (Beijing time), so a scan
+repeated within a month keeps one alert and the next month's scan raises afresh.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+from typing import Any, ClassVar, Literal
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.timezone import localtime
+from pydantic import Field, field_validator, model_validator
+
+from lianjian.cases.models import Case, CaseStage
+from lianjian.org.models import Department, Staff
+from lianjian.risk.kinds.base import DetectorKind, Finding, ScanContext, StrictModel
+from lianjian.risk.kinds.concentration import months_before
+
+MAX_EVIDENCE_CASES = 50
+Scalar = str | bool | int | None
+
+# The projection fields a condition may test, by kind: text and codes, booleans, counts, times
+# (times only for "empty" / "not_empty": whether the thing has happened).
+CASE_FIELDS: dict[str, str] = {
+    "line": "text",
+    "case_type": "text",
+    "cause": "text",
+    "transferred_cause": "text",
+    "agency": "text",
+    "custody_measure": "text",
+    "assign_method": "text",
+    "proposal_decision": "text",
+    "proposal_kind": "text",
+    "decision": "text",
+    "decision_kind": "text",
+    "decision_level": "text",
+    "judgment_verdict": "text",
+    "close_result": "text",
+    "is_detained": "bool",
+    "is_fast_track": "bool",
+    "has_plea": "bool",
+    "is_suspended": "bool",
+    "stage": "int",
+    "return_round": "int",
+    "return_count": "int",
+    "extension_count": "int",
+    "extension_days": "int",
+    "decision_months": "int",
+    "judgment_months": "int",
+    "decided_at": "time",
+    "judged_at": "time",
+    "closed_at": "time",
+    "absconded_at": "time",
+    "returned_at": "time",
+}
+STAGE_FIELDS: dict[str, str] = {
+    "number": "int",
+    "case_type": "text",
+    "decision": "text",
+    "is_detained": "bool",
+    "extension_count": "int",
+    "return_count": "int",
+    "decided_at": "time",
+    "closed_at": "time",
+}
+ORDERED = ("gt", "gte", "lt", "lte")
+DateField = Literal[
+    "decided_at", "received_at", "first_received_at", "assigned_at", "proposed_at", "closed_at", "judged_at"
+]
+
+
+class CaseCondition(StrictModel):
+    """One test on a whitelisted field of the case: ``{"field": "decision", "value": "NON_PROSECUTE"}``.
+
+    ``empty`` holds for "" and null; ``ne`` and ``not_in`` hold for null too; ``gt``/``gte``/
+    ``lt``/``lte`` compare counts.
+    """
+
+    FIELDS: ClassVar[dict[str, str]] = CASE_FIELDS
+
+    field: str
+    op: Literal["eq", "ne", "in", "not_in", "empty", "not_empty", "gt", "gte", "lt", "lte"] = "eq"
+    value: Scalar | list[Scalar] = None
+
+    @field_validator("field")
+    @classmethod
+    def _whitelisted(cls, value: str) -> str:
+        """Only the fields of the whitelist (a typo is an error, not a condition that never holds)."""
+        if value not in cls.FIELDS:
+            raise ValueError(f"不能按字段 {value} 筛选（可用：{'、'.join(cls.FIELDS)}）")
+        return value
+
+    @model_validator(mode="after")
+    def _fits_the_field(self) -> CaseCondition:
+        """The operator and value suit the field's kind."""
+        kind = self.FIELDS[self.field]
+        if kind == "time" and self.op not in ("empty", "not_empty"):
+            raise ValueError(f"时间字段 {self.field} 只能判断有无（empty / not_empty）")
+        integer = isinstance(self.value, int) and not isinstance(self.value, bool)
+        if self.op in ORDERED and (kind != "int" or not integer):
+            raise ValueError(f"{self.op} 只用于计数字段，且比较值须为整数")
+        if self.op in ("in", "not_in") and not isinstance(self.value, list):
+            raise ValueError(f"{self.op} 的比较值须为列表")
+        return self
+
+    def q(self, prefix: str = "") -> Q:
+        """The ORM condition (``prefix`` for a related model's fields)."""
+        name = f"{prefix}{self.field}"
+        absent = Q(**{f"{name}__isnull": True})
+        if self.FIELDS[self.field] == "text":
+            absent |= Q(**{name: ""})
+        if self.op == "empty":
+            return absent
+        if self.op == "not_empty":
+            return ~absent
+        if self.op in ORDERED:
+            return Q(**{f"{name}__{self.op}": self.value})
+        values = self.value if isinstance(self.value, list) else [self.value]
+        match = Q(**{f"{name}__in": [v for v in values if v is not None]})
+        if None in values:  # SQL's IN never matches NULL: null is asked for explicitly
+            match |= Q(**{f"{name}__isnull": True})
+        if self.op in ("eq", "in"):
+            return match
+        return ~match | Q(**{f"{name}__isnull": True})
+
+
+class StageCondition(CaseCondition):
+    """The same test on a whitelisted field of one of the case's stages (``CaseStage``)."""
+
+    FIELDS: ClassVar[dict[str, str]] = STAGE_FIELDS
+
+
+class StageMatch(StrictModel):
+    """The case has a stage meeting every condition of ``where`` (e.g. an arrest review decided ARREST)."""
+
+    where: tuple[StageCondition, ...] = Field(min_length=1)
+
+    def q(self) -> Q:
+        """``EXISTS`` a stage of the case (the outer query's row) meeting ``where``."""
+        stages = CaseStage.objects.filter(case=OuterRef("pk"))
+        for condition in self.where:
+            stages = stages.filter(condition.q())
+        return Q(Exists(stages))
+
+
+class CaseSet(StrictModel):
+    """Cases meeting every ``where``, at least one of ``any_of`` (if any) and every ``stages`` match."""
+
+    where: tuple[CaseCondition, ...] = ()
+    any_of: tuple[CaseCondition, ...] = ()
+    stages: tuple[StageMatch, ...] = ()
+
+    def q(self) -> Q:
+        """The ORM condition on ``Case``."""
+        query = Q()
+        for condition in self.where:
+            query &= condition.q()
+        if self.any_of:
+            either = Q(pk__in=[])
+            for condition in self.any_of:
+                either |= condition.q()
+            query &= either
+        for stage in self.stages:
+            query &= stage.q()
+        return query
+
+
+class PeerOutlierParams(StrictModel):
+    """The rate (``numerator`` within ``denominator``), its window, and the outlier test.
+
+    ``label`` names the rate in the alert's title (e.g. "捕后不诉、判无罪或免刑比例").
+    """
+
+    denominator: CaseSet
+    numerator: CaseSet
+    date_field: DateField = "decided_at"
+    window_months: int = Field(default=12, ge=1, le=120)
+    min_cases: int = Field(default=10, ge=1, le=100_000)
+    min_peer_cases: int = Field(default=10, ge=1, le=1_000_000)
+    factor: float = Field(default=2.0, ge=1.0, le=100.0)
+    min_gap: float = Field(default=0.15, ge=0.0, le=1.0)
+    label: str = Field(default="", max_length=40)
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """Cases in the denominator and, of them, in the numerator."""
+
+    numerator: int = 0
+    denominator: int = 0
+
+    def __add__(self, other: _Tally) -> _Tally:
+        """Both counts added (a department's total)."""
+        return _Tally(self.numerator + other.numerator, self.denominator + other.denominator)
+
+    def __sub__(self, other: _Tally) -> _Tally:
+        """Both counts taken away (the department without one prosecutor)."""
+        return _Tally(self.numerator - other.numerator, self.denominator - other.denominator)
+
+    @property
+    def rate(self) -> Fraction:
+        """The exact rate (denominators are never 0 where it is read: minimums are ≥ 1)."""
+        return Fraction(self.numerator, self.denominator)
+
+
+class PeerOutlier(DetectorKind):
+    """A prosecutor whose rate of an outcome is ``factor`` times and ``min_gap`` above the rate of
+    the rest of their department, over the ``window_months`` before "as of"."""
+
+    name = "peer_outlier"
+    label = "同部门偏离"
+    subject = "staff"
+    Params = PeerOutlierParams
+
+    def detect(self, ctx: ScanContext, params: Any) -> Iterator[Finding]:
+        """Findings for the prosecutors in scope, each against all of their department's cases."""
+        start = months_before(localtime(ctx.as_of), params.window_months)
+        counted = Case.objects.filter(
+            params.denominator.q(),
+            prosecutor__isnull=False,
+            department__isnull=False,
+            **{f"{params.date_field}__gt": start, f"{params.date_field}__lte": ctx.as_of},
+        )
+        in_scope = counted
+        if ctx.staff_ids is not None:
+            in_scope = in_scope.filter(prosecutor_id__in=ctx.staff_ids)
+        if ctx.unit_ids is not None:
+            in_scope = in_scope.filter(prosecutor__unit_id__in=ctx.unit_ids)
+        tallies: dict[int, dict[int, _Tally]] = defaultdict(dict)  # department → prosecutor → tally
+        for row in (
+            counted.filter(department_id__in=in_scope.order_by().values("department_id"))
+            .order_by()
+            .values("department_id", "prosecutor_id")
+            .annotate(denominator=Count("pk"), numerator=Count("pk", filter=params.numerator.q()))
+        ):
+            tallies[row["department_id"]][row["prosecutor_id"]] = _Tally(row["numerator"], row["denominator"])
+        home: dict[int, tuple[int, int]] = {}  # prosecutor → (department, cases): where most are
+        for department, members in sorted(tallies.items()):
+            for prosecutor, tally in members.items():
+                if prosecutor not in home or tally.denominator > home[prosecutor][1]:
+                    home[prosecutor] = (department, tally.denominator)
+        factor, gap = Fraction(str(params.factor)), Fraction(str(params.min_gap))
+        outliers: list[tuple[int, int, _Tally, _Tally]] = []
+        for prosecutor, (department, _) in home.items():
+            if ctx.staff_ids is not None and prosecutor not in ctx.staff_ids:
+                continue
+            own = tallies[department][prosecutor]
+            peers = sum(tallies[department].values(), _Tally()) - own
+            if own.denominator < params.min_cases or peers.denominator < params.min_peer_cases:
+                continue
+            if own.rate >= peers.rate * factor and own.rate - peers.rate >= gap and own.numerator > 0:
+                outliers.append((prosecutor, department, own, peers))
+        if not outliers:
+            return
+        staff = {
+            s["pk"]: s
+            for s in Staff.objects.filter(pk__in=[o[0] for o in outliers]).values(
+                "pk", "staff_no", "name", "unit_id"
+            )
+        }
+        departments = {
+            d["pk"]: d
+            for d in Department.objects.filter(pk__in=[o[1] for o in outliers]).values("pk", "code", "name")
+        }
+        period = localtime(ctx.as_of).strftime("%Y-%m")
+        for prosecutor, department, own, peers in sorted(outliers, key=lambda o: staff[o[0]]["staff_no"]):
+            person = staff[prosecutor]
+            if ctx.unit_ids is not None and person["unit_id"] not in ctx.unit_ids:
+                continue
+            cases = list(
+                counted.filter(params.numerator.q(), prosecutor_id=prosecutor, department_id=department)
+                .order_by(params.date_field, "case_no")
+                .values_list("case_no", flat=True)[:MAX_EVIDENCE_CASES]
+            )
+            yield self._finding(
+                ctx,
+                params,
+                person,
+                departments[department],
+                (own, peers, len(tallies[department]) - 1),
+                cases,
+                (start, period),
+            )
+
+    @staticmethod
+    def _finding(
+        ctx: ScanContext,
+        params: Any,
+        person: Mapping[str, Any],
+        department: Mapping[str, Any],
+        figures: tuple[_Tally, _Tally, int],
+        cases: list[str],
+        window: tuple[datetime, str],
+    ) -> Finding:
+        """The finding of one outlier: ``figures`` are its tally, its peers' and their number."""
+        own, peers, others = figures
+        start, period = window
+        rate, peer_rate = float(own.rate), float(peers.rate)
+        title = (
+            f"{person['name']}（{person['staff_no']}）近 {params.window_months} 个月"
+            f"{params.label or '该比例'}为 {rate:.0%}"
+            f"（{own.numerator}/{own.denominator}），{department['name']}其他检察官为 {peer_rate:.0%}"
+            f"（{peers.numerator}/{peers.denominator}）"
+        )
+        return Finding(
+            fingerprint=f"{person['staff_no']}:{period}",
+            unit_id=person["unit_id"],
+            title=title[:300],
+            evidence={
+                "prosecutor": person["staff_no"],
+                "prosecutor_name": person["name"],
+                "department": department["code"],
+                "department_name": department["name"],
+                "numerator": own.numerator,
+                "denominator": own.denominator,
+                "rate": round(rate, 4),
+                "peer_numerator": peers.numerator,
+                "peer_denominator": peers.denominator,
+                "peer_rate": round(peer_rate, 4),
+                "peer_prosecutors": others,
+                "ratio": round(float(own.rate / peers.rate), 2) if peers.numerator else None,
+                "gap": round(float(own.rate - peers.rate), 4),
+                "cases": cases,
+                "window_start": start.isoformat(),
+                "window_end": localtime(ctx.as_of).isoformat(),
+                "period": period,
+                "params": params.model_dump(mode="json"),
+            },
+            subject_staff_id=person["pk"],
+            occurred_at=ctx.as_of,
+        )
