@@ -140,6 +140,13 @@ def _run(args: Any, label: str) -> dict[str, Any]:
         "incremental_cases": incremental.case_count,
         "incremental_seconds": round(incremental.seconds, 3),
         "incremental_totals": incremental.totals(),
+        "incremental_rules": sorted(
+            (
+                {"rule": o.rule, "seconds": round(o.seconds, 3), "found": o.found}
+                for o in incremental.outcomes
+            ),
+            key=lambda r: -r["seconds"],
+        )[:10],
         "failed_rules": [o.rule for o in full.failed],
         "rules": sorted(
             ({"rule": o.rule, "seconds": round(o.seconds, 3), "found": o.found} for o in full.outcomes),
@@ -172,6 +179,11 @@ def _report(result: dict[str, Any]) -> None:
         "Per rule (full scan), slowest first",
         ("rule", "s", "found"),
         [(r["rule"], r["seconds"], r["found"]) for r in result["rules"]],
+    )
+    print_table(
+        "Incremental scan, the 10 slowest rules",
+        ("rule", "s", "found"),
+        [(r["rule"], r["seconds"], r["found"]) for r in result["incremental_rules"]],
     )
 
 
