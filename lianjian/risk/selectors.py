@@ -8,7 +8,8 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Case as When_
-from django.db.models import IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
 
 from lianjian.common.permissions import Perm
 from lianjian.common.scope import Scope
@@ -77,23 +78,27 @@ def rules_for_codes(codes: Iterable[str]) -> dict[str, list[Rule]]:
 
 def risk_scores(alerts: QuerySet[Alert], *, by: str) -> list[dict[str, Any]]:
     """Risk scores (F4.6) of the open alerts in ``alerts``, grouped ``by`` "case", "prosecutor",
-    "department" or "unit": the sum of the level weights, highest first."""
-    group = {
-        "case": ["case_no"],
-        "prosecutor": ["case__prosecutor", "case__prosecutor__name"],
-        "department": ["case__department", "case__department__name"],
-        "unit": ["unit", "unit__name"],
-    }[by]
+    "department" or "unit": the sum of the level weights, highest first. A prosecutor's score
+    takes the alerts about them (统计类, e.g. GX06) and those on the cases they handle."""
     weight = When_(
         *(When(level=level, then=Value(points)) for level, points in LEVEL_WEIGHTS.items()),
         default=Value(1),
         output_field=IntegerField(),
     )
+    keys = {
+        "case": F("case_no"),
+        "prosecutor": Coalesce("subject_staff", "case__prosecutor"),
+        "department": F("case__department"),
+        "unit": F("unit"),
+    }
+    open_alerts = alerts.filter(status=AlertStatus.OPEN)
+    if by == "case":
+        open_alerts = open_alerts.exclude(case_no="")
     rows = (
-        alerts.filter(status=AlertStatus.OPEN)
-        .exclude(**{f"{group[0]}__isnull": True})
-        .values(*group)
-        .annotate(score=Sum(weight))
-        .order_by("-score", group[0])
+        open_alerts.annotate(key=keys[by])
+        .exclude(key__isnull=True)
+        .values("key")
+        .annotate(score=Sum(weight), alerts=Count("pk"))
+        .order_by("-score", "key")
     )
-    return list(rows)
+    return [dict(row) for row in rows]
