@@ -44,7 +44,7 @@ RULES: list[RuleSpec] = [
         code="R-GX05-CONTACT",
         name="在办公场所或工作时间以外接触当事人、律师且无审批",
         kind="key_node",
-        risk_codes=("GX05",),
+        risk_codes=("GX05", "CT-PRC-02"),
         params={
             "events": [
                 {"type": "CONTACT", "where": [{"field": "in_office", "value": False}, _CONTACT_NO_APPROVAL]},
@@ -54,8 +54,25 @@ RULES: list[RuleSpec] = [
         },
         level="WARNING",
         recipients=("DEPT_HEAD", "INSPECTION"),
-        description="《人民检察院刑事诉讼规则》与“三个规定”要求：办案人员不得在办公场所以外或非工作时间私自会见"
-        "当事人及其律师；确需接触的应经审批并记录。",
+        description="“三个规定”及司法人员与当事人、律师接触交往的规定：不得在工作场所、工作时间以外接触当事人及其"
+        "律师；确因办案需要的，应事先经审批并记录。",
+    ),
+    RuleSpec(
+        code="R-CT-PRC-01",
+        name="在工作场所、工作时间以外与当事人、律师接触（应记录报告）",
+        kind="key_node",
+        risk_codes=("CT-PRC-01", "RC-05"),
+        params={
+            "events": [
+                {"type": "CONTACT", "where": [{"field": "in_office", "value": False}]},
+                {"type": "CONTACT", "where": [{"field": "in_hours", "value": False}]},
+            ],
+            "lines": [],
+        },
+        level="NOTICE",
+        recipients=("INSPECTION", "DISCIPLINE"),
+        description="经审批的工作外接触同样属于应当记录报告的情形（DOMAIN_RULES.md §2.3 RC-05），"
+        "提示督察、纪检部门核对是否已记录。",
     ),
     node(
         "GX10",
