@@ -168,3 +168,31 @@ def test_a_rule_change_with_bad_parameters_changes_nothing(installed: None) -> N
         [{"type": "SUPERIOR_DIRECTIVE", "where": []}],
         audits,
     )
+
+
+def test_a_due_soon_warning_resolves_when_the_stage_closes_in_time_and_an_overdue_alert_stays(
+    installed: None,
+) -> None:
+    soon, late = case_no(), case_no()
+    decided = {"decision": "PROSECUTE", "by": "A100", "level": "PROSECUTOR"}
+    load(
+        organisation(
+            received(soon, "2026-05-29", detained=True),  # last day 2026-06-29
+            received(late, "2026-05-04", detained=True),  # last day 2026-06-04
+        )
+    )
+    scan_run(
+        full=True, as_of=datetime.fromisoformat("2026-06-26T18:00:00+08:00"), rules=["R-GX08-PROSECUTION"]
+    )
+    load([ev(soon, "DECIDED", "2026-06-29", decided), ev(late, "DECIDED", "2026-06-29", decided)])
+
+    scan_run(as_of=AS_OF, rules=["R-GX08-PROSECUTION"])
+
+    alerts = {
+        (a.case_no, a.fingerprint.rsplit(":", 1)[1]): (a.status, a.level)
+        for a in Alert.objects.filter(rule__code="R-GX08-PROSECUTION")
+    }
+    assert alerts == {
+        (soon, "WARNING"): (AlertStatus.RESOLVED, "NOTICE"),
+        (late, "OVERDUE"): (AlertStatus.OPEN, "WARNING"),
+    }
