@@ -9,7 +9,6 @@ city's line lets only the chief, deputies and committee members decide non-prose
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -20,7 +19,6 @@ from lianjian.cases.models import Event
 from lianjian.org.models import Staff
 from lianjian.org.selectors import staff_may_decide
 from lianjian.risk.catalogue.rules.authority import RULES
-from lianjian.risk.kinds import KINDS
 from lianjian.risk.kinds.authority import Authority
 from lianjian.risk.tests.builders import AS_OF, CITY, COUNTY, case_no, detect, ev, load, organisation, record
 
@@ -30,13 +28,6 @@ PROVINCE = "510000"
 LEADERS = ["DEPT_HEAD", "DEPUTY_CHIEF", "CHIEF"]
 ALL_DECIDERS = ["PROSECUTOR", "DEPT_HEAD", "COMMITTEE_MEMBER", "DEPUTY_CHIEF", "CHIEF"]
 PARAMS = RULES[0].params
-
-
-@pytest.fixture(autouse=True)
-def _registered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The kind under test, registered for ``detect`` until the integrator adds it to KINDS."""
-    monkeypatch.setitem(KINDS, "authority", Authority())
-    yield
 
 
 def power(unit: str, decision: str, start: str, positions: list[str], kind: str | None = None) -> str:

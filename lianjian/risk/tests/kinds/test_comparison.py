@@ -18,7 +18,6 @@ from lianjian.cases.tests.helpers import CASE as SAMPLE_CASE
 from lianjian.cases.tests.helpers import sample_lines
 from lianjian.org.models import Unit
 from lianjian.risk.catalogue.rules.comparison import RULES
-from lianjian.risk.kinds import KINDS
 from lianjian.risk.kinds.comparison import Comparison
 from lianjian.risk.tests.builders import (
     CITY,
@@ -35,12 +34,6 @@ from lianjian.risk.tests.builders import (
 pytestmark = pytest.mark.django_db
 
 LATER = datetime.fromisoformat("2026-07-31T18:00:00+08:00")
-
-
-@pytest.fixture(autouse=True)
-def registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The kind before the integrator registers it in ``lianjian.risk.kinds``."""
-    monkeypatch.setitem(KINDS, "comparison", Comparison())
 
 
 def rule(code: str) -> dict[str, Any]:

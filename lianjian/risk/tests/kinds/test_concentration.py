@@ -12,7 +12,6 @@ from django.db.models import F
 from lianjian.cases.models import Case
 from lianjian.org.models import Staff, Unit
 from lianjian.risk.catalogue.rules.concentration import RULES
-from lianjian.risk.kinds import KINDS
 from lianjian.risk.kinds.concentration import Concentration, MonthsBefore, months_before
 from lianjian.risk.tests.builders import (
     CITY,
@@ -39,12 +38,6 @@ OUTSIDER = "15109200110003"  # 孙律, another firm
 OTHER_FIRM = "31510000MD0000002X"
 FIRM_OF = {LAWYER: FIRM, COLLEAGUE: FIRM, OUTSIDER: OTHER_FIRM}
 START = date(2025, 9, 1)
-
-
-@pytest.fixture(autouse=True)
-def registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Until the integrator registers the kind, the tests register it themselves."""
-    monkeypatch.setitem(KINDS, "concentration", Concentration())
 
 
 def lawyers() -> list[str]:

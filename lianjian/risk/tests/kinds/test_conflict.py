@@ -7,7 +7,6 @@ The contract sample registers A100 (何平, the county's prosecutor) as a classm
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -16,7 +15,6 @@ from django.utils import timezone
 
 from lianjian.org.models import Staff
 from lianjian.risk.catalogue.rules.conflict import RULES
-from lianjian.risk.kinds import KINDS
 from lianjian.risk.kinds.conflict import Conflict, add_years
 from lianjian.risk.tests.builders import (
     CITY,
@@ -40,13 +38,6 @@ FORMER_RULE = next(rule for rule in RULES if rule.code == "R-GX07-FORMER-STAFF")
 FORMER_LAWYER = "15109200110002"  # F100: left the county in 2016
 HISTORY_LAWYER = "15109200110003"  # F101: served in the county, left the city in 2015
 RECENT_LAWYER = "15109200110004"  # F102: left the city on 2024-03-01
-
-
-@pytest.fixture(autouse=True)
-def _registered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The kind under test, registered for ``detect`` until the integrator adds it to KINDS."""
-    monkeypatch.setitem(KINDS, "conflict", Conflict())
-    yield
 
 
 def engaged(case: str, on: str, lawyer: str = LAWYER, **more: Any) -> str:

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 
 from lianjian.org.models import Staff, Unit
 from lianjian.risk.catalogue.rules.peer_outlier import RULES
-from lianjian.risk.kinds import KINDS
 from lianjian.risk.kinds.peer_outlier import CaseCondition, PeerOutlier, StageCondition
 from lianjian.risk.tests.builders import (
     CITY,
@@ -34,12 +33,6 @@ AFTER_ARREST = RULE["R-XS03-PEER"].params
 PLEA = RULE["R-XS12-PEER"].params
 PEERS = ("A104", "A105")
 FIRST = date(2026, 1, 5)
-
-
-@pytest.fixture(autouse=True)
-def registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Until the integrator registers the kind, the tests register it themselves."""
-    monkeypatch.setitem(KINDS, "peer_outlier", PeerOutlier())
 
 
 def colleagues() -> list[str]:

@@ -15,17 +15,10 @@ from pydantic import ValidationError
 
 from lianjian.org.models import Unit
 from lianjian.risk.catalogue.rules.sequence import RULES
-from lianjian.risk.kinds import KINDS
 from lianjian.risk.kinds.sequence import Sequence
 from lianjian.risk.tests.builders import CITY, case_no, detect, ev, load, organisation, received
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The kind before the integrator registers it in ``lianjian.risk.kinds``."""
-    monkeypatch.setitem(KINDS, "sequence", Sequence())
 
 
 def rule(code: str) -> dict[str, Any]:
