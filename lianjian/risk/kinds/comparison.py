@@ -57,7 +57,7 @@ from lianjian.risk.kinds.base import (
     chunks,
     event_evidence,
 )
-from lianjian.risk.kinds.sequence import corrections_of, effective_events, later_in_case
+from lianjian.risk.kinds.events import corrections_of, effective_events, later_in_case
 
 MAX_EVIDENCE_EVENTS = 20
 T = EventType
