@@ -10,6 +10,7 @@ urlpatterns = [
     path("org/", include("lianjian.org.urls")),
     path("audit/", include("lianjian.audit.urls")),
     path("import/", include("lianjian.ingest.urls")),
+    path("risk/", include("lianjian.risk.urls")),
     path("api/v1/", api.urls),
 ]
 

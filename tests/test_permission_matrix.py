@@ -10,6 +10,7 @@ nothing and writes no audit row.
 from __future__ import annotations
 
 from collections.abc import Callable
+from io import BytesIO
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from lianjian.accounts.tests.factories import UserFactory, grant
 from lianjian.audit.models import AuditEvent
 from lianjian.audit.services import audit_record
 from lianjian.org.models import PowerRule, Relation, Staff, Unit
+from lianjian.risk.models import Alert, RiskPoint, Rule, RuleOverride, ScanRun
 
 PERSONAS = [
     "county_prosecutor",
@@ -47,26 +49,47 @@ RELATION_VIEWERS = {"department_head", "city_supervisor", "discipline_inspector"
 POWER_MANAGERS = {"case_manager"}
 RELATION_MANAGERS = {"political_officer"}
 IMPORTERS = {"case_manager", "political_officer"}
+# 廉政风险: every business role reads the catalogue, the rules and the alerts in its scope; case
+# management and inspection maintain the unit libraries and run detection. Only 风险维护 over the
+# top unit changes the standard rules: the extra persona "province_manager" (not in PERSONAS, so
+# the rows above need not name it) holds it.
+RISK_VIEWERS = ORG_VIEWERS
+RISK_MANAGERS = {"city_supervisor", "case_manager"}
+SCAN_RUNNERS = {"city_supervisor", "case_manager"}
+RISK_PERSONAS = [*PERSONAS, "province_manager"]
 
 
 @pytest.fixture
 def case_manager(org: Any) -> Any:
     """案件管理 of city 620100 and below."""
-    user = UserFactory(username="casemgmt", display_name="案管")
+    user: Any = UserFactory(username="casemgmt", display_name="案管")
     grant(user, "CASE_MANAGEMENT", "UNIT_AND_BELOW", unit=org.city)
+    return user
+
+
+@pytest.fixture
+def province_manager(org: Any) -> Any:
+    """案件管理 of the province 620000 and below: maintains the standard library and rules."""
+    user: Any = UserFactory(username="provincecm", display_name="省案管")
+    grant(user, "CASE_MANAGEMENT", "UNIT_AND_BELOW", unit=org.province)
     return user
 
 
 @pytest.fixture
 def political_officer(org: Any) -> Any:
     """政治部 of county 620102."""
-    user = UserFactory(username="political", display_name="政工")
+    user: Any = UserFactory(username="political", display_name="政工")
     grant(user, "POLITICAL", "UNIT", unit=org.county)
     return user
 
 
 def everyone_but(*allowed: str, denied: int = 403) -> dict[str, int]:
     return {p: (200 if p in allowed else denied) for p in PERSONAS}
+
+
+def risk_rows(*allowed: str) -> dict[str, int]:
+    """:func:`everyone_but` over the personas of the risk rows (the province manager too)."""
+    return {p: (200 if p in allowed else 403) for p in RISK_PERSONAS}
 
 
 # name → (args builder, expected status per persona)
@@ -76,6 +99,101 @@ NO_ARGS: Args = lambda org, users: []  # noqa: E731
 
 def _in_scope(statuses: dict[str, int], out_of_scope: set[str]) -> dict[str, int]:
     return {p: (404 if p in out_of_scope and s == 200 else s) for p, s in statuses.items()}
+
+
+RISK_CASE = "甘兰城检刑诉受[2026]620102000001号"  # A100's case in county 620102
+RISK_OTHER_CASE = "甘嘉城检刑诉受[2026]620201000001号"  # C300's case in county 620201
+RISK_POINT_FIELDS = {"name": "本地风险点", "line": "CRIMINAL", "category": "POST_DUTY", "level": "LOW"}
+
+
+def _risk(org: Any, users: dict[str, Any], *, alerts: bool = False) -> dict[str, Any]:
+    """The catalogue with a local point of 620102 and of 620201; with ``alerts``, an alert on a
+    case of each county and the run that raised them.
+
+    Built on first use in a test (only the risk rows need it), through the services, the
+    importer and the engine.
+    """
+    from datetime import date
+
+    from lianjian.risk.services import risk_catalogue_install, risk_point_add
+
+    if "_risk" not in users:
+        risk_catalogue_install()
+        points = {
+            unit.code: risk_point_add(
+                unit=unit,
+                actor=None,
+                code="BD01",
+                fields=RISK_POINT_FIELDS,
+                effective_from=date(2024, 1, 1),
+                reason="",
+            )
+            for unit in (org.county, org.other_county)
+        }
+        users["_risk"] = {
+            "county_point": points["620102"],
+            "other_point": points["620201"],
+            "standard_point": RiskPoint.objects.get(unit=None, code="GX01"),
+        }
+    if alerts and "run" not in users["_risk"]:
+        users["_risk"].update(_risk_alerts())
+    return users["_risk"]
+
+
+def _risk_alerts() -> dict[str, Any]:
+    import json
+    from datetime import datetime
+
+    from lianjian.ingest.services import import_batch_run
+    from lianjian.risk.engine import scan_run
+
+    lines = []
+    for case, unit, prosecutor in ((RISK_CASE, "620102", "A100"), (RISK_OTHER_CASE, "620201", "C300")):
+        for n, (kind, data) in enumerate(
+            [
+                ("RECEIVED", {"line": "CRIMINAL", "case_type": "PROSECUTION_REVIEW"}),
+                ("ASSIGNED", {"prosecutor": prosecutor, "department": "D2"}),
+                ("SUPERIOR_DIRECTIVE", {"kind": "CORRECT"}),
+            ]
+        ):
+            record = {
+                "record": "event",
+                "event_id": f"M-{unit}-{n}",
+                "case_no": case,
+                "unit": unit,
+                "type": kind,
+                "occurred_at": f"2026-03-0{n + 2}T09:00:00+08:00",
+                "actor": None,
+                "data": data,
+            }
+            lines.append(json.dumps(record, ensure_ascii=False))
+    assert import_batch_run(actor=None, source_name="risk.jsonl", lines_or_reader=lines).is_accepted
+    report = scan_run(full=True, as_of=datetime.fromisoformat("2026-06-30T18:00:00+08:00"), rules=["R-GX01"])
+    return {
+        "alert": Alert.objects.get(case_no=RISK_CASE),
+        "other_alert": Alert.objects.get(case_no=RISK_OTHER_CASE),
+        "run": ScanRun.objects.get(pk=report.run_id or 0),
+    }
+
+
+def _risk_arg(key: str) -> Args:
+    alerts = key in ("alert", "other_alert", "run")
+    return lambda org, users: [_risk(org, users, alerts=alerts)[key].pk]
+
+
+def _risk_rule(org: Any, users: dict[str, Any]) -> list[Any]:
+    _risk(org, users)  # installs the standard rules
+    return ["R-GX01"]
+
+
+def _with_risk(org: Any, users: dict[str, Any]) -> list[Any]:
+    _risk(org, users)
+    return []
+
+
+RISK_VIEW_ROWS = risk_rows(*RISK_VIEWERS, "province_manager")
+RISK_MANAGE_ROWS = risk_rows(*RISK_MANAGERS, "province_manager")
+SCAN_ROWS = risk_rows(*SCAN_RUNNERS, "province_manager")
 
 
 PAGES: dict[str, tuple[Args, dict[str, int]]] = {
@@ -136,6 +254,23 @@ PAGES: dict[str, tuple[Args, dict[str, int]]] = {
         lambda org, users: [users["_batch"].pk],
         {**everyone_but("case_manager"), "political_officer": 404},
     ),
+    "risk:point_list": (NO_ARGS, RISK_VIEW_ROWS),
+    "risk:rule_list": (NO_ARGS, RISK_VIEW_ROWS),
+    "risk:alert_list": (NO_ARGS, RISK_VIEW_ROWS),
+    "risk:point_create": (NO_ARGS, RISK_MANAGE_ROWS),
+    "risk:point_import": (NO_ARGS, RISK_MANAGE_ROWS),
+    "risk:run_list": (NO_ARGS, SCAN_ROWS),
+    # The local point BD01 of county 620102: its units and their superiors see it, 620201 does not.
+    "risk:point_detail": (_risk_arg("county_point"), _in_scope(RISK_VIEW_ROWS, {"outsider"})),
+    "risk:point_revise": (_risk_arg("county_point"), RISK_MANAGE_ROWS),
+    "risk:point_retire": (_risk_arg("county_point"), RISK_MANAGE_ROWS),
+    "risk:rule_detail": (_risk_rule, RISK_VIEW_ROWS),
+    # A standard rule applies in every unit: only 风险维护 over the top unit changes it.
+    "risk:rule_change": (_risk_rule, risk_rows("province_manager")),
+    "risk:rule_override": (_risk_rule, RISK_MANAGE_ROWS),
+    # The alert on A100's case in 620102.
+    "risk:alert_detail": (_risk_arg("alert"), _in_scope(RISK_VIEW_ROWS, {"outsider"})),
+    "risk:run_detail": (_risk_arg("run"), SCAN_ROWS),
 }
 
 # Data scope beyond the first column: objects of another county or city.
@@ -160,6 +295,29 @@ SCOPED_OBJECT_PAGES: list[tuple[str, Args, dict[str, int]]] = [
         lambda org, users: [org.other_county.code],
         _in_scope(everyone_but(*ORG_VIEWERS), ORG_VIEWERS - {"outsider"}),
     ),
+    # The local point of county 620201 and the alert on C300's case there: only its own prosecutor
+    # and the province manager reach them.
+    (
+        "risk:point_detail",
+        _risk_arg("other_point"),
+        _in_scope(RISK_VIEW_ROWS, RISK_VIEWERS - {"outsider"}),
+    ),
+    (
+        "risk:alert_detail",
+        _risk_arg("other_alert"),
+        _in_scope(RISK_VIEW_ROWS, RISK_VIEWERS - {"outsider"}),
+    ),
+    # A standard point is revised only by the standard library's maintainer; unit managers: 404.
+    (
+        "risk:point_revise",
+        _risk_arg("standard_point"),
+        _in_scope(risk_rows(*RISK_MANAGERS, "province_manager"), RISK_MANAGERS),
+    ),
+    (
+        "risk:point_retire",
+        _risk_arg("standard_point"),
+        _in_scope(risk_rows(*RISK_MANAGERS, "province_manager"), RISK_MANAGERS),
+    ),
     # A user of the other city is outside the city security administrator's scope.
     (
         "accounts:grant_detail",
@@ -179,6 +337,26 @@ def _upload() -> Any:
 
     line = '{"record": "unit", "code": "620105", "name": "新院", "level": "COUNTY", "parent": "620100"}\n'
     return SimpleUploadedFile("units.jsonl", line.encode(), content_type="application/jsonl")
+
+
+def _catalogue_upload() -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["风险点编码", "风险点名称", "业务条线", "风险类别", "风险等级"])
+    sheet.append(["BD01", "改名", "刑事检察", "岗位职责", "高"])
+    sheet.append(["BD09", "新风险点", "刑事检察", "岗位职责", "中"])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile("风险点库.xlsx", buffer.getvalue())
+
+
+def _points_state() -> Probe:
+    return lambda: list(
+        RiskPoint.objects.order_by("pk").values_list("unit_id", "code", "version", "retired_on")
+    )
 
 
 def _user_active(users: dict[str, Any]) -> Probe:
@@ -269,6 +447,72 @@ ACTIONS: dict[str, tuple[set[str], ActionBuilder]] = {
             lambda: Relation.objects.count(),
         ),
     ),
+    "risk:point_create": (
+        RISK_MANAGERS,
+        lambda org, users: (
+            [],
+            {**RISK_POINT_FIELDS, "library": "620102", "code": "BD09", "effective_from": "2026-07-01"},
+            _points_state(),
+        ),
+    ),
+    "risk:point_import": (
+        RISK_MANAGERS,
+        lambda org, users: (
+            _with_risk(org, users),
+            {"library": "620102", "file": _catalogue_upload(), "effective_from": "2026-07-01", "reason": "x"},
+            _points_state(),
+        ),
+    ),
+    "risk:point_revise": (
+        RISK_MANAGERS,
+        lambda org, users: (
+            _risk_arg("county_point")(org, users),
+            {**RISK_POINT_FIELDS, "level": "HIGH", "effective_from": "2026-07-01", "reason": "x"},
+            _points_state(),
+        ),
+    ),
+    "risk:point_retire": (
+        RISK_MANAGERS,
+        lambda org, users: (
+            _risk_arg("county_point")(org, users),
+            {"retired_on": "2026-07-01", "reason": "x"},
+            _points_state(),
+        ),
+    ),
+    "risk:rule_change": (
+        {"province_manager"},
+        lambda org, users: (
+            _risk_rule(org, users),
+            {
+                "params": '{"events": [{"type": "SUPERIOR_DIRECTIVE"}], "lines": ["CRIMINAL"]}',
+                "level": "WARNING",
+                "recipients": ["HANDLER"],
+                "is_enabled": "on",
+                "reason": "x",
+            },
+            lambda: list(Rule.objects.values_list("code", "version", "level")),
+        ),
+    ),
+    "risk:rule_backtest": (
+        {"province_manager"},
+        lambda org, users: (
+            _risk_rule(org, users),
+            {"params": '{"events": [{"type": "SUPERIOR_DIRECTIVE"}], "lines": ["CIVIL"]}'},
+            lambda: (Alert.objects.count(), ScanRun.objects.count()),
+        ),
+    ),
+    "risk:rule_override": (
+        RISK_MANAGERS,
+        lambda org, users: (
+            _risk_rule(org, users),
+            {"unit": "620102", "params": "{}", "is_enabled": "off", "reason": "x"},
+            lambda: RuleOverride.objects.count(),
+        ),
+    ),
+    "risk:scan_start": (
+        SCAN_RUNNERS,
+        lambda org, users: ([], {}, lambda: (ScanRun.objects.count(), Alert.objects.count())),
+    ),
 }
 
 # The token API: integrating systems authenticate with an API token, never with a session
@@ -331,6 +575,7 @@ def users(request: Any, org: Any, client: Any) -> dict[str, Any]:
     found["_session"] = UserSession.objects.create(
         user=found["county_prosecutor"], session_key="matrix-session", started_at=now, last_seen_at=now
     )
+    found["province_manager"] = request.getfixturevalue("province_manager")
     return found
 
 

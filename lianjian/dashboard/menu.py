@@ -34,6 +34,15 @@ MENU: list[tuple[str, list[MenuItem]]] = [
     ),
     ("数据导入", [MenuItem("imports", "导入批次", "ingest:batch_list", Perm.IMPORT_RUN)]),
     (
+        "廉政风险",
+        [
+            MenuItem("risk_points", "风险点库", "risk:point_list", Perm.RISK_VIEW),
+            MenuItem("risk_rules", "检测规则", "risk:rule_list", Perm.RISK_VIEW),
+            MenuItem("alerts", "预警", "risk:alert_list", Perm.ALERT_VIEW),
+            MenuItem("scan_runs", "检测运行", "risk:run_list", Perm.SCAN_RUN),
+        ],
+    ),
+    (
         "系统管理",
         [
             MenuItem("users", "用户管理", "accounts:user_list", Perm.USER_MANAGE),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import pytest
 
-from conftest import Org
 from lianjian.accounts.models import User
 from lianjian.cases.models import Case
 from lianjian.org.models import Staff, Unit
@@ -59,7 +59,7 @@ def alert(
 
 
 @pytest.fixture
-def alerts(org: Org) -> dict[str, Alert]:
+def alerts(org: Any) -> dict[str, Alert]:
     risk_catalogue_install()
     rule = Rule.objects.get(code="R-GX01")
     own = make_case("C-OWN", org.county, org.prosecutor)
@@ -106,7 +106,7 @@ def test_filters_by_risk_code_status_and_case(alerts: dict[str, Alert], city_sup
     assert alerts_filtered(mine, risk_code="GX0").count() == 0  # a code, not a prefix
 
 
-def test_risk_scores_weigh_open_alerts_by_level(alerts: dict[str, Alert], org: Org) -> None:
+def test_risk_scores_weigh_open_alerts_by_level(alerts: dict[str, Alert], org: Any) -> None:
     everything = Alert.objects.all()
 
     by_unit = {row["key"]: row["score"] for row in risk_scores(everything, by="unit")}
@@ -124,7 +124,7 @@ def test_risk_scores_weigh_open_alerts_by_level(alerts: dict[str, Alert], org: O
     assert [row["key"] for row in risk_scores(everything, by="case")][:2] == ["C-OWN", "C-COL"]
 
 
-def test_a_local_point_replaces_the_standard_one_below_its_unit(org: Org) -> None:
+def test_a_local_point_replaces_the_standard_one_below_its_unit(org: Any) -> None:
     risk_catalogue_install()
     fields = {"name": "本地：上级院指令", "line": "COMMON", "category": "INSTITUTIONAL", "level": "HIGH"}
     risk_point_add(
