@@ -42,6 +42,7 @@ from django.db.models import CharField, F, IntegerField, OuterRef, Q, QuerySet, 
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.utils import timezone
+from pydantic import Field
 
 from lianjian.cases.choices import CaseLine, DecisionLevel
 from lianjian.cases.models import Event
@@ -74,9 +75,11 @@ class AuthorityParams(StrictModel):
     procuratorial committee discusses and decides major cases, 《人民检察院组织法》第三十一条、第三十三条,
     whoever is recorded as ``by``)."""
 
-    lines: tuple[CaseLine, ...] = ()
-    decisions: tuple[Decision, ...] = ()
-    exempt_levels: tuple[DecisionLevel, ...] = ()
+    lines: tuple[CaseLine, ...] = Field(default=(), description="只看这些业务条线的案件（空：全部）")
+    decisions: tuple[Decision, ...] = Field(default=(), description="只检查这些决定（空：全部）")
+    exempt_levels: tuple[DecisionLevel, ...] = Field(
+        default=(), description="不检查以这些决定层级作出的决定（如检察委员会）"
+    )
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ person) and ``detect(ctx, params)``, which reads the database set-wise and yield
 engine turns findings into alerts.
 
 Conditions that staff edit are whitelisted JSON (:class:`Condition`), compiled to ORM lookups on
-the event's ``data`` — never ``eval``.
+the event's ``data`` — never ``eval``; conditions on a model's fields (the case projection, its
+stages) are in :mod:`lianjian.risk.kinds.fields`.
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ class Condition(StrictModel):
     absent field too.
     """
 
-    field: str
-    op: Literal["eq", "ne", "in", "not_in", "empty", "not_empty"] = "eq"
-    value: Scalar | list[Scalar] = None
+    field: str = Field(description="事件数据（data）中的字段名")
+    op: Literal["eq", "ne", "in", "not_in", "empty", "not_empty"] = Field(
+        default="eq", description="运算：等于、不等于、属于、不属于、为空、非空"
+    )
+    value: Scalar | list[Scalar] = Field(default=None, description="比较值（in、not_in 为列表）")
 
     @field_validator("field")
     @classmethod
@@ -80,8 +83,8 @@ class Condition(StrictModel):
 class EventMatch(StrictModel):
     """An event of ``type`` whose data meets every condition in ``where``."""
 
-    type: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,39}$")
-    where: tuple[Condition, ...] = ()
+    type: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,39}$", description="事件类型（如 SUPERIOR_DIRECTIVE）")
+    where: tuple[Condition, ...] = Field(default=(), description="对事件数据的条件，须全部满足（空：不限）")
 
     def q(self) -> Q:
         query = Q(type=self.type)

@@ -1,7 +1,7 @@
 """Comparisons (比对): a case whose values, compared with each other or with given ones, disagree.
 
 One kind, four checks (``compare``), each optionally narrowed by conditions on the case's
-projection (``where``, ``lines``):
+projection (``where``: :class:`~lianjian.risk.kinds.fields.CaseCondition`; ``lines``):
 
 - ``decision_vs_proposal`` — a ``DECIDED`` by a level above the prosecutor whose decision (or kind
   of non-prosecution) differs from the prosecutor's ``PROPOSED`` it answers (GX02);
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from django.db import models
 from django.db.models import (
@@ -51,61 +51,17 @@ from lianjian.cases.models import Case, Event
 from lianjian.risk.kinds.base import (
     DetectorKind,
     Finding,
-    Scalar,
     ScanContext,
     StrictModel,
     chunks,
     event_evidence,
 )
 from lianjian.risk.kinds.events import corrections_of, effective_events, later_in_case
+from lianjian.risk.kinds.fields import CaseCondition, CaseText, CaseTime
 
 MAX_EVIDENCE_EVENTS = 20
 T = EventType
 
-TextField = Literal[
-    "line",
-    "case_type",
-    "cause",
-    "transferred_cause",
-    "custody_measure",
-    "agency",
-    "assign_method",
-    "proposal_decision",
-    "proposal_kind",
-    "decision",
-    "decision_kind",
-    "decision_level",
-    "judgment_verdict",
-    "close_result",
-]
-BoolField = Literal["is_detained", "is_fast_track", "has_plea", "is_suspended"]
-NumberField = Literal[
-    "stage",
-    "return_round",
-    "return_count",
-    "extension_count",
-    "extension_days",
-    "decision_months",
-    "judgment_months",
-]
-TimeField = Literal[
-    "received_at",
-    "first_received_at",
-    "assigned_at",
-    "proposed_at",
-    "decided_at",
-    "judged_at",
-    "closed_at",
-    "absconded_at",
-    "returned_at",
-    "resubmitted_at",
-    "suspended_at",
-    "last_event_at",
-]
-TEXT_FIELDS = frozenset(get_args(TextField))
-BOOL_FIELDS = frozenset(get_args(BoolField))
-NUMBER_FIELDS = frozenset(get_args(NumberField))
-TIME_FIELDS = frozenset(get_args(TimeField))
 EventTypeName = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{0,39}$")]
 ABOVE_PROSECUTOR = (
     DecisionLevel.DEPT_HEAD.value,
@@ -115,75 +71,20 @@ ABOVE_PROSECUTOR = (
 )
 
 
-class CaseCondition(StrictModel):
-    """One test on a field of the ``Case`` projection: ``{"field": "has_plea", "value": true}``.
-
-    ``contains`` (text fields): the field contains any of the values. ``empty``: "" for text, no
-    value for the others; ``ne`` and ``not_in`` hold for an empty field too. Time fields take only
-    ``empty`` / ``not_empty``.
-    """
-
-    field: TextField | BoolField | NumberField | TimeField
-    op: Literal["eq", "ne", "in", "not_in", "contains", "empty", "not_empty"] = "eq"
-    value: Scalar | list[Scalar] = None
-
-    @model_validator(mode="after")
-    def _fits_the_field(self) -> CaseCondition:
-        if self.op in ("empty", "not_empty"):
-            return self
-        if self.field in TIME_FIELDS:
-            raise ValueError("时间字段只能判断是否为空（empty / not_empty）")
-        if self.op == "contains" and self.field not in TEXT_FIELDS:
-            raise ValueError("contains 只适用于文本字段")
-        values = self.value if isinstance(self.value, list) else [self.value]
-        if not values:
-            raise ValueError("至少给出一个比较值")
-        if self.field in TEXT_FIELDS:
-            expected: tuple[type, ...] = (str,)
-        elif self.field in BOOL_FIELDS:
-            expected = (bool,)
-        else:
-            expected = (int,)
-        if not all(
-            isinstance(v, expected) and not (expected == (int,) and isinstance(v, bool)) for v in values
-        ):
-            raise ValueError(f"字段 {self.field} 的比较值类型不符")
-        return self
-
-    def q(self) -> Q:
-        """The condition as a filter on ``Case``."""
-        name = self.field
-        absent = Q(**{name: ""}) if name in TEXT_FIELDS else Q(**{f"{name}__isnull": True})
-        if self.op == "empty":
-            return absent
-        if self.op == "not_empty":
-            return ~absent
-        values = self.value if isinstance(self.value, list) else [self.value]
-        if self.op == "contains":
-            query = Q(pk__in=[])
-            for value in values:
-                query |= Q(**{f"{name}__contains": value})
-            return query
-        match = Q(**{f"{name}__in": values}) if len(values) > 1 else Q(**{name: values[0]})
-        if self.op in ("eq", "in"):
-            return match
-        return ~match | absent
-
-
 class FieldsDiffer(StrictModel):
     """Two text fields of the projection, both given, differ (default: 案由 vs 移送案由)."""
 
-    check: Literal["fields_differ"]
-    left: TextField = "cause"
-    right: TextField = "transferred_cause"
+    check: Literal["fields_differ"] = Field(description="比对方式：两个文本字段不一致")
+    left: CaseText = Field(default="cause", description="第一个文本字段（默认审结案由）")
+    right: CaseText = Field(default="transferred_cause", description="第二个文本字段（默认移送案由）")
 
 
 class ListDiffers(StrictModel):
     """A list field, not empty, is not exactly ``[value]`` (default: 判决罪名 vs 案由)."""
 
-    check: Literal["list_differs"]
-    items: Literal["judgment_charges"] = "judgment_charges"
-    value: TextField = "cause"
+    check: Literal["list_differs"] = Field(description="比对方式：列表字段不恰好是某文本字段的值")
+    items: Literal["judgment_charges"] = Field(default="judgment_charges", description="列表字段（判决罪名）")
+    value: CaseText = Field(default="cause", description="与之比较的文本字段（默认案由）")
 
 
 class SentenceDeviation(StrictModel):
@@ -198,11 +99,16 @@ class SentenceDeviation(StrictModel):
     (a 抗诉 after the judgment) does not hide the recommendation.
     """
 
-    check: Literal["sentence_deviation"]
-    ratio: float = Field(default=0.25, ge=0, le=10)
-    months: int = Field(default=2, ge=0, le=600)
-    direction: Literal["both", "above", "below"] = "both"
-    recommendations: tuple[str, ...] = (Decision.PROSECUTE.value, Decision.CHANGE_PROSECUTION.value)
+    check: Literal["sentence_deviation"] = Field(description="比对方式：判处刑期偏离量刑建议")
+    ratio: float = Field(default=0.25, ge=0, le=10, description="允许偏离占建议刑期的比例（0.25 即 25%）")
+    months: int = Field(default=2, ge=0, le=600, description="允许偏离的最少月数（月）")
+    direction: Literal["both", "above", "below"] = Field(
+        default="both", description="偏离方向：both 双向，above 重于建议，below 轻于建议"
+    )
+    recommendations: tuple[str, ...] = Field(
+        default=(Decision.PROSECUTE.value, Decision.CHANGE_PROSECUTION.value),
+        description="作为量刑建议的决定（决定代码）",
+    )
 
     def allowed(self, recommended: int) -> float:
         """The largest deviation that is not a finding."""
@@ -227,9 +133,11 @@ class DecisionVsProposal(StrictModel):
     codes (empty: all).
     """
 
-    check: Literal["decision_vs_proposal"]
-    levels: tuple[str, ...] = Field(default=ABOVE_PROSECUTOR, min_length=1)
-    decisions: tuple[str, ...] = ()
+    check: Literal["decision_vs_proposal"] = Field(description="比对方式：决定与承办人意见不一致")
+    levels: tuple[str, ...] = Field(
+        default=ABOVE_PROSECUTOR, min_length=1, description="比对这些层级作出的决定（默认检察官以上）"
+    )
+    decisions: tuple[str, ...] = Field(default=(), description="只比对这些决定（决定代码；空：全部）")
 
 
 Check = Annotated[
@@ -245,12 +153,17 @@ class ComparisonParams(StrictModel):
     the current stage; ``evidence_events``: the event types listed as evidence of a projection check.
     """
 
-    compare: Check | None = None
-    where: tuple[CaseCondition, ...] = ()
-    lines: tuple[str, ...] = ()
-    at: TimeField | None = None
-    current_stage: bool = False
-    evidence_events: tuple[EventTypeName, ...] = (T.RECEIVED, T.CORRECTED, T.DECIDED, T.JUDGMENT, T.CLOSED)
+    compare: Check | None = Field(default=None, description="比对方式（空：只按条件 where 判断）")
+    where: tuple[CaseCondition, ...] = Field(default=(), description="对案件投影的条件，须全部满足")
+    lines: tuple[str, ...] = Field(default=(), description="只看这些业务条线的案件（空：全部）")
+    at: CaseTime | None = Field(
+        default=None, description="投影比对以哪个时间为准（空：判决类取判决时间，其余取决定时间）"
+    )
+    current_stage: bool = Field(default=False, description="该时间须在本阶段内（不早于本阶段受理时间）")
+    evidence_events: tuple[EventTypeName, ...] = Field(
+        default=(T.RECEIVED, T.CORRECTED, T.DECIDED, T.JUDGMENT, T.CLOSED),
+        description="投影比对的证据列出的事件类型",
+    )
 
     @model_validator(mode="after")
     def _something_to_check(self) -> ComparisonParams:

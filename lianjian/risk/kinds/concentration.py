@@ -102,12 +102,16 @@ class ConcentrationParams(StrictModel):
     of its lawyers — 2 keeps the firm rule to what the lawyer rule does not already report.
     """
 
-    by: Literal["lawyer", "firm"] = "lawyer"
-    min_cases: int = Field(default=5, ge=1, le=1000)
-    min_share: float = Field(default=0.30, ge=0.0, le=1.0)
-    window_months: int = Field(default=12, ge=1, le=120)
-    min_lawyers: int = Field(default=1, ge=1, le=100)
-    lines: tuple[str, ...] = ()
+    by: Literal["lawyer", "firm"] = Field(
+        default="lawyer", description="按同一律师（lawyer）或同一律师事务所（firm）统计"
+    )
+    min_cases: int = Field(default=5, ge=1, le=1000, description="窗口内同一律师（所）代理的最少件数")
+    min_share: float = Field(
+        default=0.30, ge=0.0, le=1.0, description="占该检察官窗口内案件的最低比例（0–1）"
+    )
+    window_months: int = Field(default=12, ge=1, le=120, description="窗口长度（月）")
+    min_lawyers: int = Field(default=1, ge=1, le=100, description="按律所统计时，案件至少来自该所的律师人数")
+    lines: tuple[str, ...] = Field(default=(), description="只看这些业务条线的案件（空：全部）")
 
 
 @dataclass(frozen=True)

@@ -68,10 +68,16 @@ class ConflictParams(StrictModel):
     a former staff member may not act as a lawyer (0: only the unit they served in counts);
     ``lines``: only cases of these lines (empty: all)."""
 
-    checks: tuple[Check, ...] = Field(default=("RELATION", "FORMER_STAFF"), min_length=1)
-    relation_kinds: tuple[RelationKind, ...] = ()
-    years_after_leaving: int = Field(default=2, ge=0, le=20)
-    lines: tuple[CaseLine, ...] = ()
+    checks: tuple[Check, ...] = Field(
+        default=("RELATION", "FORMER_STAFF"),
+        min_length=1,
+        description="检查哪些冲突：RELATION 承办检察官与律师有登记的关系，FORMER_STAFF 律师为离任人员",
+    )
+    relation_kinds: tuple[RelationKind, ...] = Field(default=(), description="只看这些关系类别（空：全部）")
+    years_after_leaving: int = Field(
+        default=2, ge=0, le=20, description="离任后不得担任律师的年数（0：只看原任职单位）"
+    )
+    lines: tuple[CaseLine, ...] = Field(default=(), description="只看这些业务条线的案件（空：全部）")
 
 
 def add_years(day: date, years: int) -> date:

@@ -31,8 +31,8 @@ MAX_EVIDENCE_EVENTS = 20
 class KeyNodeParams(StrictModel):
     """``events``: any of these marks the case; ``lines``: only cases of these lines (empty: all)."""
 
-    events: tuple[EventMatch, ...] = Field(min_length=1)
-    lines: tuple[str, ...] = ()
+    events: tuple[EventMatch, ...] = Field(min_length=1, description="关键事件：案件有任一项即报")
+    lines: tuple[str, ...] = Field(default=(), description="只看这些业务条线的案件（空：全部）")
 
 
 class KeyNode(DetectorKind):

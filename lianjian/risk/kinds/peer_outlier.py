@@ -4,8 +4,9 @@ A rate is ``numerator / denominator`` over the cases whose ``date_field`` falls 
 ``window_months`` months before "as of": the denominator is the cases meeting ``denominator``
 (e.g. 捕后审结: arrested, then decided in prosecution review), the numerator those of them that
 also meet ``numerator`` (e.g. 不起诉、判无罪或免刑). Both are whitelisted conditions on the case
-projection (:class:`CaseCondition`, and :class:`StageMatch` for "a stage with …"), compiled to ORM
-lookups — never ``eval``.
+projection (:class:`~lianjian.risk.kinds.fields.CaseCondition`, and :class:`StageMatch` for "a stage
+with …" on :class:`~lianjian.risk.kinds.fields.StageCondition`), compiled to ORM lookups — never
+``eval``.
 
 A prosecutor (``Case.prosecutor``) is compared with the other prosecutors of the department that
 handled their cases (``Case.department``; the one with most of their counted cases if several):
@@ -29,135 +30,28 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.timezone import localtime
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field
 
 from lianjian.cases.models import Case, CaseStage
 from lianjian.org.models import Department, Staff
 from lianjian.risk.kinds.base import DetectorKind, Finding, ScanContext, StrictModel
 from lianjian.risk.kinds.concentration import months_before
+from lianjian.risk.kinds.fields import CaseCondition, StageCondition
 
 MAX_EVIDENCE_CASES = 50
-Scalar = str | bool | int | None
-
-# The projection fields a condition may test, by kind: text and codes, booleans, counts, times
-# (times only for "empty" / "not_empty": whether the thing has happened).
-CASE_FIELDS: dict[str, str] = {
-    "line": "text",
-    "case_type": "text",
-    "cause": "text",
-    "transferred_cause": "text",
-    "agency": "text",
-    "custody_measure": "text",
-    "assign_method": "text",
-    "proposal_decision": "text",
-    "proposal_kind": "text",
-    "decision": "text",
-    "decision_kind": "text",
-    "decision_level": "text",
-    "judgment_verdict": "text",
-    "close_result": "text",
-    "is_detained": "bool",
-    "is_fast_track": "bool",
-    "has_plea": "bool",
-    "is_suspended": "bool",
-    "stage": "int",
-    "return_round": "int",
-    "return_count": "int",
-    "extension_count": "int",
-    "extension_days": "int",
-    "decision_months": "int",
-    "judgment_months": "int",
-    "decided_at": "time",
-    "judged_at": "time",
-    "closed_at": "time",
-    "absconded_at": "time",
-    "returned_at": "time",
-}
-STAGE_FIELDS: dict[str, str] = {
-    "number": "int",
-    "case_type": "text",
-    "decision": "text",
-    "is_detained": "bool",
-    "extension_count": "int",
-    "return_count": "int",
-    "decided_at": "time",
-    "closed_at": "time",
-}
-ORDERED = ("gt", "gte", "lt", "lte")
 DateField = Literal[
     "decided_at", "received_at", "first_received_at", "assigned_at", "proposed_at", "closed_at", "judged_at"
 ]
 
 
-class CaseCondition(StrictModel):
-    """One test on a whitelisted field of the case: ``{"field": "decision", "value": "NON_PROSECUTE"}``.
-
-    ``empty`` holds for "" and null; ``ne`` and ``not_in`` hold for null too; ``gt``/``gte``/
-    ``lt``/``lte`` compare counts.
-    """
-
-    FIELDS: ClassVar[dict[str, str]] = CASE_FIELDS
-
-    field: str
-    op: Literal["eq", "ne", "in", "not_in", "empty", "not_empty", "gt", "gte", "lt", "lte"] = "eq"
-    value: Scalar | list[Scalar] = None
-
-    @field_validator("field")
-    @classmethod
-    def _whitelisted(cls, value: str) -> str:
-        """Only the fields of the whitelist (a typo is an error, not a condition that never holds)."""
-        if value not in cls.FIELDS:
-            raise ValueError(f"不能按字段 {value} 筛选（可用：{'、'.join(cls.FIELDS)}）")
-        return value
-
-    @model_validator(mode="after")
-    def _fits_the_field(self) -> CaseCondition:
-        """The operator and value suit the field's kind."""
-        kind = self.FIELDS[self.field]
-        if kind == "time" and self.op not in ("empty", "not_empty"):
-            raise ValueError(f"时间字段 {self.field} 只能判断有无（empty / not_empty）")
-        integer = isinstance(self.value, int) and not isinstance(self.value, bool)
-        if self.op in ORDERED and (kind != "int" or not integer):
-            raise ValueError(f"{self.op} 只用于计数字段，且比较值须为整数")
-        if self.op in ("in", "not_in") and not isinstance(self.value, list):
-            raise ValueError(f"{self.op} 的比较值须为列表")
-        return self
-
-    def q(self, prefix: str = "") -> Q:
-        """The ORM condition (``prefix`` for a related model's fields)."""
-        name = f"{prefix}{self.field}"
-        absent = Q(**{f"{name}__isnull": True})
-        if self.FIELDS[self.field] == "text":
-            absent |= Q(**{name: ""})
-        if self.op == "empty":
-            return absent
-        if self.op == "not_empty":
-            return ~absent
-        if self.op in ORDERED:
-            return Q(**{f"{name}__{self.op}": self.value})
-        values = self.value if isinstance(self.value, list) else [self.value]
-        match = Q(**{f"{name}__in": [v for v in values if v is not None]})
-        if None in values:  # SQL's IN never matches NULL: null is asked for explicitly
-            match |= Q(**{f"{name}__isnull": True})
-        if self.op in ("eq", "in"):
-            return match
-        return ~match | Q(**{f"{name}__isnull": True})
-
-
-class StageCondition(CaseCondition):
-    """The same test on a whitelisted field of one of the case's stages (``CaseStage``)."""
-
-    FIELDS: ClassVar[dict[str, str]] = STAGE_FIELDS
-
-
 class StageMatch(StrictModel):
     """The case has a stage meeting every condition of ``where`` (e.g. an arrest review decided ARREST)."""
 
-    where: tuple[StageCondition, ...] = Field(min_length=1)
+    where: tuple[StageCondition, ...] = Field(min_length=1, description="对同一阶段的条件，须全部满足")
 
     def q(self) -> Q:
         """``EXISTS`` a stage of the case (the outer query's row) meeting ``where``."""
@@ -170,9 +64,11 @@ class StageMatch(StrictModel):
 class CaseSet(StrictModel):
     """Cases meeting every ``where``, at least one of ``any_of`` (if any) and every ``stages`` match."""
 
-    where: tuple[CaseCondition, ...] = ()
-    any_of: tuple[CaseCondition, ...] = ()
-    stages: tuple[StageMatch, ...] = ()
+    where: tuple[CaseCondition, ...] = Field(default=(), description="对案件的条件，须全部满足")
+    any_of: tuple[CaseCondition, ...] = Field(
+        default=(), description="对案件的条件，至少一项满足（空：不限）"
+    )
+    stages: tuple[StageMatch, ...] = Field(default=(), description="每一项都须有一个阶段满足")
 
     def q(self) -> Q:
         """The ORM condition on ``Case``."""
@@ -195,15 +91,19 @@ class PeerOutlierParams(StrictModel):
     ``label`` names the rate in the alert's title (e.g. "捕后不诉、判无罪或免刑比例").
     """
 
-    denominator: CaseSet
-    numerator: CaseSet
-    date_field: DateField = "decided_at"
-    window_months: int = Field(default=12, ge=1, le=120)
-    min_cases: int = Field(default=10, ge=1, le=100_000)
-    min_peer_cases: int = Field(default=10, ge=1, le=1_000_000)
-    factor: float = Field(default=2.0, ge=1.0, le=100.0)
-    min_gap: float = Field(default=0.15, ge=0.0, le=1.0)
-    label: str = Field(default="", max_length=40)
+    denominator: CaseSet = Field(description="分母：计入比较的案件")
+    numerator: CaseSet = Field(description="分子：分母中还满足这些条件的案件")
+    date_field: DateField = Field(default="decided_at", description="按哪个时间把案件计入窗口")
+    window_months: int = Field(default=12, ge=1, le=120, description="窗口长度（基准时间前的月数）")
+    min_cases: int = Field(default=10, ge=1, le=100_000, description="本人分母的最少件数")
+    min_peer_cases: int = Field(
+        default=10, ge=1, le=1_000_000, description="本部门其他检察官分母合计的最少件数"
+    )
+    factor: float = Field(default=2.0, ge=1.0, le=100.0, description="本人比例至少为部门比例的倍数")
+    min_gap: float = Field(
+        default=0.15, ge=0.0, le=1.0, description="本人比例至少高出部门比例的差（0–1，0.15 即 15 个百分点）"
+    )
+    label: str = Field(default="", max_length=40, description="预警标题中比例的名称（空：“该比例”）")
 
 
 @dataclass(frozen=True)

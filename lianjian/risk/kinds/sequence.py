@@ -40,10 +40,12 @@ class SequenceParams(StrictModel):
     """``first`` then ``then`` on one case; ``within_days``: at most that many days apart (None: any
     time later); ``lines``: only cases of these lines (empty: all)."""
 
-    first: tuple[EventMatch, ...] = Field(min_length=1)
-    then: tuple[EventMatch, ...] = Field(min_length=1)
-    within_days: int | None = Field(default=None, ge=1, le=3650)
-    lines: tuple[str, ...] = ()
+    first: tuple[EventMatch, ...] = Field(min_length=1, description="先发生的事件（任一项）")
+    then: tuple[EventMatch, ...] = Field(min_length=1, description="其后发生的事件（任一项）")
+    within_days: int | None = Field(
+        default=None, ge=1, le=3650, description="后一事件须在前一事件后多少日内（空：不限）"
+    )
+    lines: tuple[str, ...] = Field(default=(), description="只看这些业务条线的案件（空：全部）")
 
 
 def first_pair(

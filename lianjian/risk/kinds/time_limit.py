@@ -66,8 +66,10 @@ class LimitChoice(StrictModel):
     ``fast_track`` (速裁). The first choice whose ``when`` holds applies.
     """
 
-    code: str
-    when: dict[Literal["detained", "fast_track"], bool] = Field(default_factory=dict)
+    code: str = Field(description="期限编码（办案期限表中的编码）")
+    when: dict[Literal["detained", "fast_track"], bool] = Field(
+        default_factory=dict, description="适用条件：detained 受理时在押、fast_track 速裁（空：总是适用）"
+    )
 
     @model_validator(mode="after")
     def _known(self) -> LimitChoice:
@@ -79,14 +81,24 @@ class LimitChoice(StrictModel):
 class TimeLimitParams(StrictModel):
     """Parameters of a time-limit rule (see the module docstring for the two modes)."""
 
-    mode: Literal["stage", "events"] = "stage"
-    case_types: tuple[str, ...] = ()
-    limits: tuple[LimitChoice, ...] = Field(min_length=1)
-    start: EventMatch | None = None
-    end: tuple[EventMatch, ...] = ()
-    warning_days: int = Field(default=5, ge=0, le=60)
-    warning_level: Literal["NOTICE", "WARNING", "SUPERVISED"] = "NOTICE"
-    restart_on_resubmission: bool = True
+    mode: Literal["stage", "events"] = Field(
+        default="stage", description="计算方式：stage 按案件阶段，events 按两个事件之间"
+    )
+    case_types: tuple[str, ...] = Field(default=(), description="按阶段计算时，计算这些案件类别的阶段")
+    limits: tuple[LimitChoice, ...] = Field(
+        min_length=1, description="可适用的期限，按顺序取第一个适用条件成立的"
+    )
+    start: EventMatch | None = Field(default=None, description="按事件计算时的起算事件")
+    end: tuple[EventMatch, ...] = Field(default=(), description="按事件计算时的截止事件（任一项）")
+    warning_days: int = Field(
+        default=5, ge=0, le=60, description="临期提示：距期限届满不超过该日数时提示（0：不提示）"
+    )
+    warning_level: Literal["NOTICE", "WARNING", "SUPERVISED"] = Field(
+        default="NOTICE", description="临期提示的级别"
+    )
+    restart_on_resubmission: bool = Field(
+        default=True, description="退回补充侦查后重新移送的，从重新移送之日重新计算期限"
+    )
 
     @model_validator(mode="after")
     def _mode(self) -> TimeLimitParams:

@@ -11,7 +11,8 @@ from pydantic import ValidationError
 
 from lianjian.org.models import Staff, Unit
 from lianjian.risk.catalogue.rules.peer_outlier import RULES
-from lianjian.risk.kinds.peer_outlier import CaseCondition, PeerOutlier, StageCondition
+from lianjian.risk.kinds.fields import CaseCondition, StageCondition
+from lianjian.risk.kinds.peer_outlier import PeerOutlier
 from lianjian.risk.tests.builders import (
     CITY,
     COUNTY,
