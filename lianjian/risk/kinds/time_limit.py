@@ -25,8 +25,8 @@ computed, with the holiday calendar.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -36,6 +36,7 @@ from pydantic import Field, model_validator
 
 from lianjian.cases.models import CaseStage, Event
 from lianjian.risk.kinds.base import (
+    Condition,
     DetectorKind,
     EventMatch,
     Finding,
@@ -49,6 +50,7 @@ from lianjian.risk.periods import (
     CHINA_TIME,
     TIME_LIMITS,
     Deadline,
+    Limit,
     WorkCalendar,
     compute_deadline,
     days_left,
@@ -70,12 +72,22 @@ class LimitChoice(StrictModel):
     when: dict[Literal["detained", "fast_track"], bool] = Field(
         default_factory=dict, description="适用条件：detained 受理时在押、fast_track 速裁（空：总是适用）"
     )
+    start_where: tuple[Condition, ...] = Field(
+        default=(), description="按事件计算时，起算事件的数据须满足的条件（如复议的 kind、target）"
+    )
+    urgent: bool = Field(default=False, description="适用该期限的紧急情形期限（如检察建议紧急的 15 日）")
 
     @model_validator(mode="after")
     def _known(self) -> LimitChoice:
         if self.code not in TIME_LIMITS:
             raise ValueError(f"未知的期限编码 {self.code}")
+        if self.urgent and TIME_LIMITS[self.code].urgent_limit is None:
+            raise ValueError(f"期限 {self.code} 没有紧急情形期限")
         return self
+
+    def limit(self) -> Limit:
+        row = TIME_LIMITS[self.code]
+        return row.urgent_limit if self.urgent and row.urgent_limit is not None else row.limit
 
 
 class TimeLimitParams(StrictModel):
@@ -98,6 +110,17 @@ class TimeLimitParams(StrictModel):
     )
     restart_on_resubmission: bool = Field(
         default=True, description="退回补充侦查后重新移送的，从重新移送之日重新计算期限"
+    )
+    lines: tuple[str, ...] = Field(default=(), description="按事件计算时只看这些业务条线的案件（空：全部）")
+    in_custody: bool | None = Field(
+        default=None,
+        description="按事件计算时犯罪嫌疑人是否在押（在押的期满日不因节假日顺延）；空：取起算事件的 detained",
+    )
+    extension: EventMatch | None = Field(
+        default=None, description="按事件计算时，起算与截止之间这些事件的 days 计为延长的日数"
+    )
+    extension_cap_months: int = Field(
+        default=0, ge=0, le=24, description="按事件计算时延长合计的上限（月；0：按期限表的延长上限）"
     )
 
     @model_validator(mode="after")
@@ -122,6 +145,7 @@ class _Clock:
     extension_days: int
     excluded_days: int
     facts: dict[str, Any]
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 def local_day(moment: datetime) -> date:
@@ -132,26 +156,34 @@ def shortest_days(params: TimeLimitParams) -> int:
     """A lower bound, in days, of every limit the rule may apply (for the SQL pre-filter)."""
     lows = []
     for choice in params.limits:
-        limit = TIME_LIMITS[choice.code].limit
+        limit = choice.limit()
         lows.append(limit.days or limit.months * 28)
     return min(lows)
 
 
-def choose(params: TimeLimitParams, *, detained: bool, fast_track: bool) -> str | None:
-    facts = {"detained": detained, "fast_track": fast_track}
+def choose(params: TimeLimitParams, clock: _Clock) -> LimitChoice | None:
+    """The first limit whose conditions hold for the stage or the start event."""
+    facts = {"detained": clock.detained, "fast_track": clock.fast_track}
     for choice in params.limits:
-        if all(facts[name] == value for name, value in choice.when.items()):
-            return choice.code
+        if all(facts[name] == value for name, value in choice.when.items()) and all(
+            c.holds(clock.data) for c in choice.start_where
+        ):
+            return choice
     return None
 
 
-def legal_extension(code: str, start: date, granted_days: int) -> int:
+def legal_extension(choice: LimitChoice, start: date, granted_days: int, *, cap_months: int = 0) -> int:
     """Days of extension that count: what was granted, up to the legal maximum (if any)."""
-    limit = TIME_LIMITS[code]
-    if granted_days <= 0 or limit.extension is None:
+    row = TIME_LIMITS[choice.code]
+    if granted_days <= 0:
         return 0
-    cap = extension_in_days(start, limit.limit, limit.extension)
-    return min(granted_days, cap) if not limit.allows_further_extension else granted_days
+    if cap_months:
+        return min(granted_days, extension_in_days(start, choice.limit(), Limit(months=cap_months)))
+    if row.extension is None:
+        return 0
+    if row.allows_further_extension:
+        return granted_days
+    return min(granted_days, extension_in_days(start, choice.limit(), row.extension))
 
 
 class TimeLimitKind(DetectorKind):
@@ -169,15 +201,18 @@ class TimeLimitKind(DetectorKind):
         as_of_day = local_day(ctx.as_of)
         for clock in clocks:
             ref = refs.get(clock.case_no)
-            code = choose(params, detained=clock.detained, fast_track=clock.fast_track)
-            if ref is None or code is None:
+            choice = choose(params, clock)
+            if ref is None or choice is None:
                 continue
+            code = choice.code
             limit = TIME_LIMITS[code]
             start = local_day(clock.start_at)
             deadline = compute_deadline(
                 start,
-                limit.limit,
-                extension_days=legal_extension(code, start, clock.extension_days),
+                choice.limit(),
+                extension_days=legal_extension(
+                    choice, start, clock.extension_days, cap_months=params.extension_cap_months
+                ),
                 excluded_days=clock.excluded_days,
                 in_custody=clock.detained,
                 calendar=CALENDAR,
@@ -200,7 +235,7 @@ class TimeLimitKind(DetectorKind):
                     "time_limit": {
                         "code": code,
                         "name": limit.name,
-                        "limit": str(limit.limit),
+                        "limit": str(choice.limit()),
                         "basis": limit.basis,
                     },
                     "start": start.isoformat(),
@@ -356,41 +391,67 @@ class TimeLimitKind(DetectorKind):
         floor = shortest_days(params)
         ends = Event.objects.filter(
             any_of(params.end), case_no=OuterRef("case_no"), occurred_at__gte=OuterRef("occurred_at")
-        )
+        ).exclude(event_id=OuterRef("event_id"))  # a start event of an end type does not end itself
         # an end before start + floor days falls on or before the last day whatever the hour
         in_time = ends.filter(occurred_at__lt=OuterRef("occurred_at") + timedelta(days=floor))
         starts = (
-            ctx.events()
+            ctx.events(lines=params.lines)
             .filter(params.start.q())
             .filter(occurred_at__lt=ctx.as_of - timedelta(days=max(0, floor - params.warning_days)))
             .filter(~Exists(in_time.filter(occurred_at__lte=ctx.as_of)))
             .values("case_no", "event_id", "occurred_at", "data")
         )
         rows = list(starts.iterator(chunk_size=2000))
-        ends_of: dict[str, list[datetime]] = {}
-        for chunk in chunks(sorted({r["case_no"] for r in rows})):
-            for case_no, moment in (
-                Event.objects.filter(any_of(params.end), case_no__in=chunk, occurred_at__lte=ctx.as_of)
-                .values_list("case_no", "occurred_at")
-                .order_by("case_no", "occurred_at")
-            ):
-                ends_of.setdefault(case_no, []).append(moment)
+        case_nos = sorted({r["case_no"] for r in rows})
+        ends_of = self._times(params.end, case_nos, ctx.as_of)
+        extensions = self._times((params.extension,), case_nos, ctx.as_of) if params.extension else {}
         clocks = []
         for row in rows:
-            later = [moment for moment in ends_of.get(row["case_no"], []) if moment >= row["occurred_at"]]
+            begin = row["occurred_at"]
+            later = [
+                moment
+                for moment, _, event_id in ends_of.get(row["case_no"], [])
+                if moment >= begin and event_id != row["event_id"]
+            ]
+            end = later[0] if later else None
+            granted = sum(
+                int(data.get("days") or 0)
+                for moment, data, _ in extensions.get(row["case_no"], [])
+                if moment >= begin and (end is None or moment <= end)
+            )
             data = row["data"] or {}
+            # in custody (第一百零五条第四款) as the rule says, else as the start event says
+            detained = params.in_custody if params.in_custody is not None else bool(data.get("detained"))
             clocks.append(
                 _Clock(
                     case_no=row["case_no"],
                     fingerprint=f"{row['case_no']}@{row['event_id']}",
-                    start_at=row["occurred_at"],
-                    end_at=later[0] if later else None,
-                    # in custody when the start event says so (RECEIVED.detained), 第一百零五条第四款
-                    detained=bool(data.get("detained")),
+                    start_at=begin,
+                    end_at=end,
+                    detained=detained,
                     fast_track=bool(data.get("fast_track")),
-                    extension_days=0,
+                    extension_days=granted,
                     excluded_days=0,
                     facts={"start_event": row["event_id"], "start_data": data},
+                    data=data,
                 )
             )
         return clocks
+
+    @staticmethod
+    def _times(
+        matches: Iterable[EventMatch | None], case_nos: list[str], as_of: datetime
+    ) -> dict[str, list[tuple[datetime, dict[str, Any], str]]]:
+        """The times, data and ids of the events matching any of ``matches`` in the candidate cases."""
+        wanted = [m for m in matches if m is not None]
+        found: dict[str, list[tuple[datetime, dict[str, Any], str]]] = {}
+        if not wanted:
+            return found
+        for chunk in chunks(case_nos):
+            for case_no, moment, data, event_id in (
+                Event.objects.filter(any_of(wanted), case_no__in=chunk, occurred_at__lte=as_of)
+                .values_list("case_no", "occurred_at", "data", "event_id")
+                .order_by("case_no", "occurred_at", "event_id")
+            ):
+                found.setdefault(case_no, []).append((moment, data or {}, event_id))
+        return found

@@ -6,6 +6,12 @@ from lianjian.risk.catalogue.spec import RuleSpec
 
 _WATCH = ("HANDLER", "DEPT_HEAD", "CASE_MANAGEMENT")
 
+
+def _is(field: str, value: object) -> dict[str, object]:
+    """A condition: the data field equals ``value``."""
+    return {"field": field, "value": value}
+
+
 RULES: list[RuleSpec] = [
     RuleSpec(
         code="R-GX08-ARREST",
@@ -94,5 +100,119 @@ RULES: list[RuleSpec] = [
         recipients=_WATCH,
         description="人民检察院自收到移送起诉的案卷材料之日起三日以内，应当告知犯罪嫌疑人有权委托辩护人"
         "（《刑事诉讼法》第三十四条第二款；《人民检察院刑事诉讼规则》第四十条）。",
+    ),
+    RuleSpec(
+        code="R-GX08-RECONSIDERATION",
+        name="复议、复核、复查超期",
+        kind="time_limit",
+        risk_codes=("GX08",),
+        params={
+            "mode": "events",
+            "start": {"type": "RECONSIDERATION_REQUESTED"},
+            "end": [{"type": "RECONSIDERATION_DECIDED"}],
+            "limits": [
+                {
+                    "code": "TL-CR-ARR-09",
+                    "start_where": [_is("kind", "RECONSIDER"), _is("target", "NO_ARREST")],
+                },
+                {"code": "TL-CR-ARR-10", "start_where": [_is("kind", "REVIEW"), _is("target", "NO_ARREST")]},
+                {
+                    "code": "TL-CR-NP-04",
+                    "start_where": [_is("kind", "RECONSIDER"), _is("target", "NON_PROSECUTE")],
+                },
+                {
+                    "code": "TL-CR-NP-06",
+                    "start_where": [_is("kind", "REVIEW"), _is("target", "NON_PROSECUTE")],
+                },
+                {"code": "TL-CR-NP-03", "start_where": [_is("kind", "REEXAMINE")]},
+            ],
+            "in_custody": False,
+            "warning_days": 2,
+        },
+        level="WARNING",
+        recipients=_WATCH,
+        description="公安机关要求复议不批准逮捕的 7 日内、提请复核的 15 日内作出决定"
+        "（《人民检察院刑事诉讼规则》第二百九十条、第二百九十一条）；"
+        "不起诉的复议、复核 30 日内，复查 3 个月内（可延长至 6 个月）。",
+    ),
+    RuleSpec(
+        code="R-GX08-CUSTODY",
+        name="取保候审、监视居住超过最长期限",
+        kind="time_limit",
+        risk_codes=("GX08",),
+        params={
+            "mode": "events",
+            "start": {
+                "type": "CUSTODY_CHANGED",
+                "where": [{"field": "to", "op": "in", "value": ["BAIL", "RESIDENCE"]}],
+            },
+            "end": [
+                {"type": "CUSTODY_CHANGED"},
+                {"type": "ABSCONDED"},
+                {"type": "JUDGMENT"},
+                {"type": "CLOSED"},
+                {
+                    "type": "DECIDED",
+                    "where": [{"field": "decision", "op": "in", "value": ["PROSECUTE", "NON_PROSECUTE"]}],
+                },
+            ],
+            "limits": [
+                {"code": "TL-CR-CM-01", "start_where": [_is("to", "BAIL")]},
+                {"code": "TL-CR-CM-02", "start_where": [_is("to", "RESIDENCE")]},
+            ],
+            "in_custody": False,
+            "warning_days": 15,
+        },
+        level="WARNING",
+        recipients=_WATCH,
+        description="取保候审最长不得超过十二个月，监视居住最长不得超过六个月（《刑事诉讼法》第七十九条）；"
+        "变更强制措施、提起公诉或不起诉、判决、办结或脱逃时止。",
+    ),
+    RuleSpec(
+        code="R-GX08-INVESTIGATION",
+        name="逮捕后侦查羁押超期",
+        kind="time_limit",
+        risk_codes=("GX08",),
+        params={
+            "mode": "events",
+            "start": {"type": "DECIDED", "where": [_is("decision", "ARREST")]},
+            "end": [
+                {"type": "RECEIVED", "where": [_is("case_type", "PROSECUTION_REVIEW")]},
+                {"type": "CUSTODY_CHANGED"},
+                {"type": "CLOSED"},
+            ],
+            "limits": [{"code": "TL-CR-INV-01"}],
+            "extension": {"type": "EXTENDED", "where": [_is("stage", "INVESTIGATION")]},
+            "extension_cap_months": 5,
+            "in_custody": True,
+            "warning_days": 7,
+        },
+        level="WARNING",
+        recipients=_WATCH,
+        description="逮捕后的侦查羁押期限不得超过二个月；经批准可延长一个月、二个月、二个月（《刑事诉讼法》"
+        "第一百五十六条、第一百五十八条、第一百五十九条），合计不超过五个月。在押的不因节假日顺延。",
+    ),
+    RuleSpec(
+        code="R-GY03-REPLY",
+        name="行政机关逾期未回复诉前检察建议",
+        kind="time_limit",
+        risk_codes=("GY03",),
+        params={
+            "mode": "events",
+            "lines": ["PUBLIC_INTEREST"],
+            "start": {"type": "RECOMMENDATION_ISSUED"},
+            "end": [{"type": "RECOMMENDATION_REPLIED"}, {"type": "RECOMMENDATION_OBJECTED"}],
+            "limits": [
+                {"code": "TL-PI-04", "urgent": True, "start_where": [_is("urgent", True)]},
+                {"code": "TL-PI-04"},
+            ],
+            "in_custody": False,
+            "warning_days": 0,
+        },
+        level="NOTICE",
+        recipients=("HANDLER", "DEPT_HEAD"),
+        description="行政机关应当在收到诉前检察建议书之日起两个月内依法履职并书面回复，紧急情形十五日内"
+        "（两高《关于检察公益诉讼案件适用法律若干问题的解释》第二十一条第二款；《人民检察院公益诉讼办案规则》"
+        "第七十五条）；逾期未回复的，应跟进评估落实效果并依法提起诉讼。",
     ),
 ]

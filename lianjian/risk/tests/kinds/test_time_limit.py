@@ -328,3 +328,122 @@ def test_mode_parameters_are_checked() -> None:
         detect("time_limit", {"mode": "stage", "case_types": ["X"], "limits": [{"code": "TL-NOPE"}]})
     with pytest.raises(ValidationError):
         detect("time_limit", {"mode": "events", "limits": [{"code": "TL-CR-PRO-10"}]})
+
+
+RECONSIDERATION = [
+    # 复议 of a 不批准逮捕: 7 days (规则第二百九十条); 复核: 15 days (第二百九十一条)
+    ("reconsider-day-7", "RECONSIDER", "NO_ARREST", "2026-03-02", "2026-03-09", None),
+    ("reconsider-day-8", "RECONSIDER", "NO_ARREST", "2026-03-02", "2026-03-10", "2026-03-09"),
+    ("review-day-15", "REVIEW", "NO_ARREST", "2026-03-02", "2026-03-17", None),
+    ("review-day-16", "REVIEW", "NO_ARREST", "2026-03-02", "2026-03-18", "2026-03-17"),
+    # 不起诉的复议: 30 days; day 30 = 2026-04-04 (清明, holiday) rolls over to 04-07
+    ("np-reconsider-rollover", "RECONSIDER", "NON_PROSECUTE", "2026-03-05", "2026-04-07", None),
+    ("never-decided", "RECONSIDER", "NO_ARREST", "2026-03-02", None, "2026-03-09"),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "target", "requested_on", "decided_on", "deadline"),
+    [row[1:] for row in RECONSIDERATION],
+    ids=[row[0] for row in RECONSIDERATION],
+)
+def test_reconsideration_periods(
+    kind: str, target: str, requested_on: str, decided_on: str | None, deadline: str | None
+) -> None:
+    case = case_no()
+    lines = [
+        received(case, "2026-02-20", case_type="ARREST_REVIEW"),
+        ev(case, "RECONSIDERATION_REQUESTED", requested_on, {"kind": kind, "target": target}),
+    ]
+    if decided_on:
+        lines.append(
+            ev(
+                case,
+                "RECONSIDERATION_DECIDED",
+                decided_on,
+                {"kind": kind, "target": target, "changed": False},
+            )
+        )
+    load(organisation(*lines))
+
+    found = detect("time_limit", PARAMS["R-GX08-RECONSIDERATION"], as_of=at("2026-06-30"))
+
+    assert [(f.case_no, f.evidence["deadline"]) for f in found] == ([(case, deadline)] if deadline else [])
+
+
+def test_bail_ends_at_the_decision_to_prosecute_and_runs_twelve_months_otherwise() -> None:
+    ended, running = case_no(), case_no()
+    bail = {"from": "ARREST", "to": "BAIL"}
+    load(
+        organisation(
+            received(ended, "2025-01-06"),
+            ev(ended, "CUSTODY_CHANGED", "2025-01-10", bail),
+            ev(
+                ended, "DECIDED", "2025-02-05", {"decision": "PROSECUTE", "by": "A100", "level": "PROSECUTOR"}
+            ),
+            received(running, "2025-01-06"),
+            ev(running, "CUSTODY_CHANGED", "2025-01-10", bail),
+        )
+    )
+
+    found = detect("time_limit", PARAMS["R-GX08-CUSTODY"], as_of=at("2026-06-30"))
+
+    # 12 months from 2025-01-10: 2026-01-10, a Saturday, rolls over (not in custody) to 01-12
+    assert [(f.case_no, f.evidence["deadline"]) for f in found] == [(running, "2026-01-12")]
+
+
+def test_investigative_detention_counts_approved_extensions_up_to_five_months() -> None:
+    extended, capped = case_no(), case_no()
+    arrest = {"decision": "ARREST", "by": "A100", "level": "PROSECUTOR"}
+    load(
+        organisation(
+            received(extended, "2026-01-05", case_type="ARREST_REVIEW", detained=True),
+            ev(extended, "DECIDED", "2026-01-09", arrest),
+            ev(
+                extended,
+                "EXTENDED",
+                "2026-03-01",
+                {"stage": "INVESTIGATION", "days": 30, "approved_by": "A102"},
+            ),
+            received(extended, "2026-04-08", detained=True),  # within 2026-03-09 + 30 = 04-08
+            received(capped, "2026-01-05", case_type="ARREST_REVIEW", detained=True),
+            ev(capped, "DECIDED", "2026-01-09", arrest),
+            ev(
+                capped,
+                "EXTENDED",
+                "2026-03-01",
+                {"stage": "INVESTIGATION", "days": 400, "approved_by": "A102"},
+            ),
+            received(capped, "2026-09-01", detained=True),
+        )
+    )
+
+    found = detect("time_limit", PARAMS["R-GX08-INVESTIGATION"], as_of=at("2027-01-04"))
+
+    # extended: 03-09 + 30 days = 04-08, received that day, in time (without the extension: late).
+    # capped: 2026-01-09 + 2 months = 03-09, extended at most 5 months in all, counted from the start
+    # (periods.extension_in_days): 2026-08-09, a Sunday that does not roll over in custody — the 400
+    # days granted count only up to it, so a receipt on 09-01 is late
+    assert [(f.case_no, f.evidence["deadline"], f.evidence["extension_days"]) for f in found] == [
+        (capped, "2026-08-09", 153)
+    ]
+
+
+def test_an_urgent_recommendation_must_be_answered_within_fifteen_days() -> None:
+    urgent, ordinary = case_no(), case_no()
+    load(
+        organisation(
+            received(urgent, "2026-03-02", line="PUBLIC_INTEREST", case_type="PIL_ADMIN"),
+            ev(urgent, "RECOMMENDATION_ISSUED", "2026-03-03", {"urgent": True}),
+            ev(urgent, "RECOMMENDATION_REPLIED", "2026-03-20", {"urgent": True}),
+            received(ordinary, "2026-03-02", line="PUBLIC_INTEREST", case_type="PIL_ADMIN"),
+            ev(ordinary, "RECOMMENDATION_ISSUED", "2026-03-03", {"urgent": False}),
+            ev(ordinary, "RECOMMENDATION_REPLIED", "2026-03-20", {"urgent": False}),
+        )
+    )
+
+    found = detect("time_limit", PARAMS["R-GY03-REPLY"], as_of=at("2026-06-30"))
+
+    assert [(f.case_no, f.evidence["deadline"], f.evidence["time_limit"]["limit"]) for f in found] == [
+        (urgent, "2026-03-18", "15日")
+    ]
