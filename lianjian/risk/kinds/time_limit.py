@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import DateTimeField, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from pydantic import Field, model_validator
 
@@ -57,7 +57,8 @@ from lianjian.risk.periods import (
     extension_in_days,
 )
 
-STAGE_FACTS = ("detained", "fast_track")
+# The stage facts a limit may depend on, and where the projection keeps them.
+STAGE_FACT_COLUMNS = {"detained": "is_detained", "fast_track": "case__is_fast_track"}
 CALENDAR = WorkCalendar()
 
 
@@ -277,23 +278,60 @@ class TimeLimitKind(DetectorKind):
             return f"{name}超期：期限 {last} 届满，{local_day(done).isoformat()} 才办结（超期 {days} 日）"
         return f"{name}超期：期限 {last} 届满，至今未办结（已超期 {days} 日）"
 
+    @staticmethod
+    def _candidates(params: TimeLimitParams, as_of: datetime) -> Q:
+        """Stages that may be late, per limit: longer than its shortest possible length (a month is
+        at least 28 days), or open and near it. A superset: each is then computed exactly."""
+        query = Q(pk__in=[])
+        for choice in params.limits:
+            limit = choice.limit()
+            floor = limit.days or limit.months * 28
+            facts = Q()
+            for name, value in choice.when.items():
+                column = STAGE_FACT_COLUMNS[name]
+                facts &= (
+                    Q(**{column: True}) if value else Q(**{column: False}) | Q(**{f"{column}__isnull": True})
+                )
+            near = as_of - timedelta(days=max(0, floor - params.warning_days))
+            query |= facts & (
+                Q(end__gt=F("received_at") + timedelta(days=floor))
+                | Q(end__isnull=True, received_at__lt=near)
+                | Q(end__gt=as_of, received_at__lt=near)
+            )
+        return query
+
     def _stage_clocks(self, ctx: ScanContext, params: TimeLimitParams) -> list[_Clock]:
-        floor = shortest_days(params)
         as_of = ctx.as_of
+        # When a candidate stage ended, up to "as of": its first decision or close after the clock
+        # started (a later decision — 撤回起诉, 抗诉 — does not move it), or else the next stage's
+        # receipt (a change of jurisdiction hands the case on without a decision). Subqueries on
+        # the index (case_no, occurred_at), evaluated for the candidate rows only.
+        next_start = Subquery(
+            CaseStage.objects.filter(case_id=OuterRef("case_id"), number__gt=OuterRef("number"))
+            .order_by("number")
+            .values("received_at")[:1]
+        )
+        first_end = Subquery(
+            Event.objects.filter(
+                case_no=OuterRef("case__case_no"),
+                type__in=("DECIDED", "CLOSED"),
+                occurred_at__gte=OuterRef("clock_start"),
+                occurred_at__lte=as_of,
+            )
+            .filter(
+                occurred_at__lt=Coalesce(
+                    OuterRef("next_start"), Value(as_of + timedelta(days=1), output_field=DateTimeField())
+                )
+            )
+            .order_by("occurred_at")
+            .values("occurred_at")[:1]
+        )
         stages = (
             CaseStage.objects.filter(case_type__in=params.case_types, received_at__lte=as_of)
             .filter(case__in=ctx.cases())
             .annotate(end=Coalesce("decided_at", "closed_at"))
-            .filter(
-                Q(end__gt=F("received_at") + timedelta(days=floor))
-                | Q(
-                    end__isnull=True,
-                    received_at__lt=as_of - timedelta(days=max(0, floor - params.warning_days)),
-                )
-                | Q(
-                    end__gt=as_of, received_at__lt=as_of - timedelta(days=max(0, floor - params.warning_days))
-                )
-            )
+            .filter(self._candidates(params, as_of))
+            .annotate(clock_start=Coalesce("resubmitted_at", "received_at"), next_start=next_start)
             .values(
                 "number",
                 "case_type",
@@ -304,24 +342,24 @@ class TimeLimitKind(DetectorKind):
                 "return_count",
                 "suspended_total",
                 "suspended_at",
-                "end",
+                "next_start",
                 "case__case_no",
                 "case__stage",
                 "case__is_fast_track",
                 "case__returned_at",
             )
+            .annotate(first_end=first_end)
         )
-        rows: list[Any] = list(stages.iterator(chunk_size=2000))
-        ends = self._stage_ends(rows, as_of)
         clocks: list[_Clock] = []
-        for row in rows:
+        for row in stages.iterator(chunk_size=2000):
             current = row["number"] == row["case__stage"]
             if current and row["case__returned_at"] is not None and row["case__returned_at"] <= as_of:
                 continue  # returned for supplementary investigation: the review clock stands still
             start_at = row["received_at"]
             if params.restart_on_resubmission and row["resubmitted_at"] and row["resubmitted_at"] <= as_of:
                 start_at = row["resubmitted_at"]
-            end_at = ends.get((row["case__case_no"], row["number"]))
+            bound = row["next_start"]
+            end_at = row["first_end"] or (bound if bound is not None and bound <= as_of else None)
             until = end_at if end_at is not None else as_of
             suspended = row["suspended_total"] or timedelta(0)
             if row["suspended_at"] is not None and row["suspended_at"] <= until:
@@ -350,41 +388,6 @@ class TimeLimitKind(DetectorKind):
                 )
             )
         return clocks
-
-    @staticmethod
-    def _stage_ends(rows: list[Any], as_of: datetime) -> dict[tuple[str, int], datetime]:
-        """When each candidate stage ended, up to "as of": its first decision or close after the
-        clock started (a later decision — 撤回起诉, 抗诉 — does not move it), or else the next
-        stage's receipt (a change of jurisdiction hands the case on without a decision)."""
-        case_nos = sorted({r["case__case_no"] for r in rows})
-        starts: dict[str, list[tuple[int, datetime]]] = {}
-        decisive: dict[str, list[datetime]] = {}
-        for chunk in chunks(case_nos):
-            for case_no, number, received in CaseStage.objects.filter(case__case_no__in=chunk).values_list(
-                "case__case_no", "number", "received_at"
-            ):
-                starts.setdefault(case_no, []).append((number, received))
-            for case_no, moment in (
-                Event.objects.filter(
-                    case_no__in=chunk, type__in=("DECIDED", "CLOSED"), occurred_at__lte=as_of
-                )
-                .order_by("occurred_at")
-                .values_list("case_no", "occurred_at")
-            ):
-                decisive.setdefault(case_no, []).append(moment)
-        ends: dict[tuple[str, int], datetime] = {}
-        for row in rows:
-            case_no, number = row["case__case_no"], row["number"]
-            begin = max(row["received_at"], row["resubmitted_at"] or row["received_at"])
-            later = sorted(r for n, r in starts.get(case_no, []) if n > number)
-            bound = later[0] if later else None
-            first = next(
-                (m for m in decisive.get(case_no, []) if m >= begin and (bound is None or m < bound)), None
-            )
-            end = first or (bound if bound is not None and bound <= as_of else None)
-            if end is not None:
-                ends[(case_no, number)] = end
-        return ends
 
     def _event_clocks(self, ctx: ScanContext, params: TimeLimitParams) -> list[_Clock]:
         assert params.start is not None
