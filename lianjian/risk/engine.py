@@ -283,12 +283,19 @@ def _evaluate(
     *,
     run: ScanRun,
     now: datetime,
+    found: list[Finding] | None = None,
+    shared_seconds: float = 0.0,
 ) -> RuleOutcome:
+    """Evaluate one rule (or apply the findings a batch already made for it) in its own savepoint."""
     outcome = RuleOutcome(rule=rule.code, name=rule.name)
     started = time.perf_counter()
     try:
         with transaction.atomic():
             kind = kind_of(rule)
+            if found is not None:
+                _apply(rule, kind, base, found, outcome, run=run, now=now)
+                outcome.seconds = time.perf_counter() - started + shared_seconds
+                return outcome
             for units, group_params, enabled in unit_groups(rule, rule.params):
                 parsed = validate_params(kind, group_params, rule_code=rule.code)
                 if not enabled:  # switched off here: its alerts stay as they are
@@ -305,6 +312,38 @@ def _evaluate(
             outcome.error += "\n" + traceback.format_exc(limit=4)
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def _batched_findings(rules: list[Rule], base: ScanContext) -> dict[str, tuple[list[Finding], float]]:
+    """Findings of the rules whose kind evaluates many rules in one pass (``detect_many``).
+
+    Only enabled rules without local overrides and with valid parameters take part; the others,
+    and all of them if the pass fails, are evaluated one by one (so that an error is recorded on
+    its rule). The pass's time is shared equally among its rules.
+    """
+    groups: dict[str, list[tuple[Rule, StrictModel]]] = {}
+    overridden = set(RuleOverride.objects.values_list("rule_id", flat=True))
+    for rule in rules:
+        kind = KINDS.get(rule.kind)
+        if kind is None or not kind.batches or not rule.is_enabled or rule.pk in overridden:
+            continue
+        try:
+            parsed = validate_params(kind, rule.params, rule_code=rule.code)
+        except RuleParamsError:
+            continue
+        groups.setdefault(rule.kind, []).append((rule, parsed))
+    result: dict[str, tuple[list[Finding], float]] = {}
+    for name, members in groups.items():
+        started = time.perf_counter()
+        try:
+            per_rule = KINDS[name].detect_many(base, [params for _, params in members])
+        except Exception:
+            logger.exception("the batch of %s rules failed; evaluating them one by one", name)
+            continue
+        share = (time.perf_counter() - started) / len(members)
+        for (rule, _), findings in zip(members, per_rule, strict=True):
+            result[rule.code] = (findings, share)
+    return result
 
 
 def last_watermark() -> int:
@@ -361,8 +400,10 @@ def scan_run(
         selected = selected.filter(code__in=list(rules))
     outcomes: list[RuleOutcome] = []
     if case_count != 0:
+        batched = _batched_findings(list(selected), base)
         for rule in selected:
-            outcomes.append(_evaluate(rule, base, run=run, now=now))
+            found, shared = batched.get(rule.code, (None, 0.0))
+            outcomes.append(_evaluate(rule, base, run=run, now=now, found=found, shared_seconds=shared))
     with transaction.atomic():
         rule_ids = dict(Rule.objects.filter(code__in=[o.rule for o in outcomes]).values_list("code", "pk"))
         ScanRuleResult.objects.bulk_create(

@@ -76,8 +76,17 @@ class Condition(StrictModel):
         if self.op == "not_empty":
             return value not in (None, "")
         values = self.value if isinstance(self.value, list) else [self.value]
-        inside = value is not None and value in values
+        inside = value is not None and any(same_json(value, v) for v in values)
         return inside if self.op in ("eq", "in") else not inside
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """JSON equality as the database sees it: ``1`` is not ``true``, ``1`` is ``1.0``."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    return type(a) is type(b) and a == b
 
 
 class EventMatch(StrictModel):
@@ -213,9 +222,16 @@ class DetectorKind:
     label: ClassVar[str]
     subject: ClassVar[Literal["case", "staff"]] = "case"
     Params: ClassVar[type[StrictModel]]
+    # A kind that can evaluate many rules in one pass over the data sets this and overrides
+    # ``detect_many``; the engine then runs its plain rules together.
+    batches: ClassVar[bool] = False
 
     def detect(self, ctx: ScanContext, params: Any) -> Iterator[Finding]:
         raise NotImplementedError
+
+    def detect_many(self, ctx: ScanContext, params: list[Any]) -> list[list[Finding]]:
+        """The findings of each parameter set, in order (by default one ``detect`` each)."""
+        return [list(self.detect(ctx, p)) for p in params]
 
     def parse_params(self, raw: Mapping[str, Any]) -> StrictModel:
         return self.Params.model_validate(dict(raw))

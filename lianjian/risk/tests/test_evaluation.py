@@ -75,3 +75,23 @@ def test_a_broken_truth_file_is_a_chinese_error(tmp_path: Path) -> None:
         read_truth(bad)
     with pytest.raises(TruthFileError, match="无法读取"):
         read_truth(tmp_path / "missing.jsonl")
+
+
+def test_one_pass_of_all_key_node_rules_finds_what_each_rule_finds_in_sql(generated: Path) -> None:
+    from datetime import datetime
+
+    from lianjian.risk.kinds import KINDS
+    from lianjian.risk.kinds.base import ScanContext, any_of
+    from lianjian.risk.models import Rule
+
+    kind = KINDS["key_node"]
+    rules = list(Rule.objects.filter(kind="key_node").order_by("code"))
+    params = [kind.parse_params(rule.params) for rule in rules]
+    ctx = ScanContext(as_of=datetime.fromisoformat("2026-06-30T18:00:00+08:00"))
+
+    together = kind.detect_many(ctx, params)
+
+    for rule, p, findings in zip(rules, params, together, strict=True):
+        in_sql = set(ctx.events(lines=p.lines).filter(any_of(p.events)).values_list("case_no", flat=True))
+        assert {f.case_no for f in findings} == in_sql, rule.code
+    assert sum(len(f) for f in together) > 100
