@@ -32,7 +32,12 @@ from lianjian.ingest.api_schemas import BatchSummary, CaseOut, ErrorOut, ScopeRe
 from lianjian.ingest.api_scope import batch_scope_issues
 from lianjian.ingest.models import ERROR_LIMIT
 from lianjian.ingest.readers import Item, JsonLinesReader, RecordReader, unsafe_text
-from lianjian.ingest.services import detection_after_import, import_batch_run
+from lianjian.ingest.services import (
+    case_statistics_refresh,
+    created_events,
+    detection_after_import,
+    import_batch_run,
+)
 
 router = Router(auth=ApiTokenAuth())
 
@@ -256,6 +261,7 @@ def records_post(request: HttpRequest) -> Status[Any]:
     result = import_batch_run(actor=TokenActor(token.name), source_name=source, lines_or_reader=reader)
     summary = result.summary()
     if result.is_accepted:
+        case_statistics_refresh(events_created=created_events(result))
         summary["scan"] = detection_after_import(actor=TokenActor(token.name))
     return Status(200 if result.is_accepted else 422, summary)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from pydantic import ValidationError
 
@@ -561,6 +561,27 @@ def import_batch_run(
         plans = []
         return record(ImportBatchStatus.REJECTED)
     return record(ImportBatchStatus.VALIDATED)
+
+
+# After this many new events PostgreSQL's statistics of the case tables are refreshed before
+# detection: its planner would otherwise plan the scan for the tables as they were (autovacuum
+# catches up only later), and the set-based rules depend on good plans.
+ANALYZE_AFTER_EVENTS = 50_000
+CASE_TABLES = ("cases_event", "cases_case", "cases_casestage", "cases_caselawyer")
+
+
+def case_statistics_refresh(*, events_created: int) -> bool:
+    """``ANALYZE`` the case tables on PostgreSQL after a large import; whether it ran."""
+    if connection.vendor != "postgresql" or events_created < ANALYZE_AFTER_EVENTS:
+        return False
+    with connection.cursor() as cursor:
+        for table in CASE_TABLES:
+            cursor.execute(f"ANALYZE {table}")  # table names are constants
+    return True
+
+
+def created_events(result: BatchResult) -> int:
+    return int(result.counts.get(STREAMED_KIND, {}).get("created", 0))
 
 
 def detection_after_import(*, actor: Any | None) -> dict[str, Any]:

@@ -392,3 +392,12 @@ def test_the_whole_sample_imports_with_its_events() -> None:
 
     assert result.is_accepted
     assert result.counts["event"]["created"] == 5
+
+
+def test_case_statistics_are_refreshed_on_postgresql_after_a_large_import_only(db: None) -> None:
+    from django.db import connection
+
+    from lianjian.ingest.services import ANALYZE_AFTER_EVENTS, case_statistics_refresh
+
+    assert case_statistics_refresh(events_created=ANALYZE_AFTER_EVENTS - 1) is False
+    assert case_statistics_refresh(events_created=ANALYZE_AFTER_EVENTS) is (connection.vendor == "postgresql")

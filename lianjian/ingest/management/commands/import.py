@@ -23,7 +23,14 @@ from django.core.management.base import BaseCommand, CommandParser, OutputWrappe
 
 from lianjian.ingest.readers import reader_for
 from lianjian.ingest.registry import kind_labels
-from lianjian.ingest.services import BatchResult, detection_after_import, import_batch_run, scan_text
+from lianjian.ingest.services import (
+    BatchResult,
+    case_statistics_refresh,
+    created_events,
+    detection_after_import,
+    import_batch_run,
+    scan_text,
+)
 from lianjian.ingest.summary import count_rows, unknown_event_types, unknown_type_text
 from lianjian.ingest.workbooks import template_bytes, template_kinds
 
@@ -172,8 +179,10 @@ class Command(BaseCommand):
             if bar is not None:
                 bar.finish()
         scan = None
-        if result.is_accepted and not options["dry_run"] and not options["no_scan"]:
-            scan = detection_after_import(actor=None)
+        if result.is_accepted and not options["dry_run"]:
+            case_statistics_refresh(events_created=created_events(result))
+            if not options["no_scan"]:
+                scan = detection_after_import(actor=None)
         if options["json"]:
             summary = result.summary()
             if scan is not None:
