@@ -56,17 +56,27 @@ class KeyNode(DetectorKind):
         if not params:
             return []
         lines = set().union(*(p.lines for p in params)) if all(p.lines for p in params) else set()
+        matches = [m for p in params for m in p.events]
+        # The type test first, so that the planner rejects most rows before any JSON is read; no
+        # ORDER BY, which could tempt it into walking an index over the whole table.
         rows = (
             ctx.events(lines=sorted(lines))
-            .filter(any_of(m for p in params for m in p.events))
-            .order_by("case_no", "occurred_at", "event_id")
+            .filter(type__in=sorted({m.type for m in matches}))
+            .filter(any_of(matches))
             .values("case_no", "event_id", "type", "occurred_at", "data")
         )
         by_rule: list[dict[str, list[Any]]] = [defaultdict(list) for _ in params]
-        for row in rows.iterator(chunk_size=2000):
+        by_type: dict[str, list[tuple[int, list[EventMatch]]]] = defaultdict(list)
+        for index, p in enumerate(params):
+            for event_type in {m.type for m in p.events}:
+                by_type[event_type].append((index, [m for m in p.events if m.type == event_type]))
+        ordered = sorted(
+            rows.iterator(chunk_size=5000), key=lambda r: (r["case_no"], r["occurred_at"], r["event_id"])
+        )
+        for row in ordered:
             data = row["data"] if isinstance(row["data"], dict) else {}
-            for index, p in enumerate(params):
-                if any(m.holds(row["type"], data) for m in p.events):
+            for index, candidates in by_type[row["type"]]:
+                if any(m.holds(row["type"], data) for m in candidates):
                     by_rule[index][row["case_no"]].append(row)
         refs = case_refs({case_no for cases in by_rule for case_no in cases})
         return [self._findings(by_case, refs, p) for by_case, p in zip(by_rule, params, strict=True)]
