@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from pydantic import ValidationError
@@ -346,6 +346,15 @@ def _batched_findings(rules: list[Rule], base: ScanContext) -> dict[str, tuple[l
     return result
 
 
+def planner_for_detection() -> None:
+    """On PostgreSQL, no JIT compilation for this connection's queries: the rules' queries are
+    short set-based passes, for which JIT's compile time (seconds at 10 M events, measured) is
+    never won back."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+
+
 def last_watermark() -> int:
     """The watermark of the newest finished scan (0 before the first)."""
     run = (
@@ -375,6 +384,7 @@ def scan_run(
     started = time.perf_counter()
     now = timezone.now()
     as_of = as_of or now
+    planner_for_detection()
     upto = Event.objects.aggregate(top=Max("id"))["top"] or 0
     since = None if full else last_watermark()
     base = ScanContext(as_of=as_of)
@@ -502,6 +512,7 @@ def scan_backtest(*, rule: Rule, params: Mapping[str, Any], as_of: datetime | No
     started = time.perf_counter()
     as_of = as_of or timezone.now()
     validate_params(kind_of(rule), params, rule_code=rule.code)
+    planner_for_detection()
     proposed = _found(rule, params, as_of)
     current = _found(rule, rule.params, as_of)
     return Backtest(

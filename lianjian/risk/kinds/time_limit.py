@@ -153,15 +153,6 @@ def local_day(moment: datetime) -> date:
     return moment.astimezone(CHINA_TIME).date()
 
 
-def shortest_days(params: TimeLimitParams) -> int:
-    """A lower bound, in days, of every limit the rule may apply (for the SQL pre-filter)."""
-    lows = []
-    for choice in params.limits:
-        limit = choice.limit()
-        lows.append(limit.days or limit.months * 28)
-    return min(lows)
-
-
 def choose(params: TimeLimitParams, clock: _Clock) -> LimitChoice | None:
     """The first limit whose conditions hold for the stage or the start event."""
     facts = {"detained": clock.detained, "fast_track": clock.fast_track}
@@ -391,32 +382,41 @@ class TimeLimitKind(DetectorKind):
 
     def _event_clocks(self, ctx: ScanContext, params: TimeLimitParams) -> list[_Clock]:
         assert params.start is not None
-        floor = shortest_days(params)
+        as_of = ctx.as_of
         ends = Event.objects.filter(
-            any_of(params.end), case_no=OuterRef("case_no"), occurred_at__gte=OuterRef("occurred_at")
+            any_of(params.end),
+            case_no=OuterRef("case_no"),
+            occurred_at__gte=OuterRef("occurred_at"),
+            occurred_at__lte=as_of,
         ).exclude(event_id=OuterRef("event_id"))  # a start event of an end type does not end itself
-        # an end before start + floor days falls on or before the last day whatever the hour
-        in_time = ends.filter(occurred_at__lt=OuterRef("occurred_at") + timedelta(days=floor))
+        # Candidates, per limit and its conditions on the start event: no end within the limit's
+        # shortest length (an end before start + floor days falls on or before the last day,
+        # whatever the hour), and old enough to be late or near it. A superset, computed exactly.
+        candidates = Q(pk__in=[])
+        for choice in params.limits:
+            limit = choice.limit()
+            floor = limit.days or limit.months * 28
+            conditions = Q()
+            for condition in choice.start_where:
+                conditions &= condition.q()
+            in_time = ends.filter(occurred_at__lt=OuterRef("occurred_at") + timedelta(days=floor))
+            near = as_of - timedelta(days=max(0, floor - params.warning_days))
+            candidates |= conditions & Q(occurred_at__lt=near) & ~Exists(in_time)
+        first_end = Subquery(ends.order_by("occurred_at", "event_id").values("occurred_at")[:1])
         starts = (
             ctx.events(lines=params.lines)
             .filter(params.start.q())
-            .filter(occurred_at__lt=ctx.as_of - timedelta(days=max(0, floor - params.warning_days)))
-            .filter(~Exists(in_time.filter(occurred_at__lte=ctx.as_of)))
-            .values("case_no", "event_id", "occurred_at", "data")
+            .filter(candidates)
+            .annotate(first_end=first_end)
+            .values("case_no", "event_id", "occurred_at", "data", "first_end")
         )
         rows = list(starts.iterator(chunk_size=2000))
         case_nos = sorted({r["case_no"] for r in rows})
-        ends_of = self._times(params.end, case_nos, ctx.as_of)
-        extensions = self._times((params.extension,), case_nos, ctx.as_of) if params.extension else {}
+        extensions = self._times((params.extension,), case_nos, as_of) if params.extension else {}
         clocks = []
         for row in rows:
             begin = row["occurred_at"]
-            later = [
-                moment
-                for moment, _, event_id in ends_of.get(row["case_no"], [])
-                if moment >= begin and event_id != row["event_id"]
-            ]
-            end = later[0] if later else None
+            end = row["first_end"]
             granted = sum(
                 int(data.get("days") or 0)
                 for moment, data, _ in extensions.get(row["case_no"], [])
