@@ -104,9 +104,8 @@ def _run(args: Any, label: str) -> dict[str, Any]:
     from django.db import connection
 
     from lianjian.cases.models import Case, Event
-    from lianjian.risk.engine import planner_for_detection
     from lianjian.ingest.services import import_batch_run
-    from lianjian.risk.engine import scan_run
+    from lianjian.risk.engine import planner_for_detection, scan_run
     from lianjian.risk.services import risk_catalogue_install
 
     risk_catalogue_install()
