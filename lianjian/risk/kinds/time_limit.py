@@ -401,7 +401,7 @@ class TimeLimitKind(DetectorKind):
                 conditions &= condition.q()
             in_time = ends.filter(occurred_at__lt=OuterRef("occurred_at") + timedelta(days=floor))
             near = as_of - timedelta(days=max(0, floor - params.warning_days))
-            candidates |= conditions & Q(occurred_at__lt=near) & ~Exists(in_time)
+            candidates |= conditions & Q(occurred_at__lt=near) & Q(~Exists(in_time))
         first_end = Subquery(ends.order_by("occurred_at", "event_id").values("occurred_at")[:1])
         starts = (
             ctx.events(lines=params.lines)

@@ -82,11 +82,12 @@ def test_one_pass_of_all_key_node_rules_finds_what_each_rule_finds_in_sql(genera
 
     from lianjian.risk.kinds import KINDS
     from lianjian.risk.kinds.base import ScanContext, any_of
+    from lianjian.risk.kinds.key_node import KeyNodeParams
     from lianjian.risk.models import Rule
 
     kind = KINDS["key_node"]
     rules = list(Rule.objects.filter(kind="key_node").order_by("code"))
-    params = [kind.parse_params(rule.params) for rule in rules]
+    params = [KeyNodeParams.model_validate(rule.params) for rule in rules]
     ctx = ScanContext(as_of=datetime.fromisoformat("2026-06-30T18:00:00+08:00"))
 
     together = kind.detect_many(ctx, params)
