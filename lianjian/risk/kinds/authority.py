@@ -12,17 +12,22 @@ calling it per event. The legal basis: 《人民检察院组织法》第二十�
 《人民检察院刑事诉讼规则》第四条 (检察官、检察长、检察委员会在各自职权范围内作出决定) and
 《人民检察院组织法》第三十四条 (检察官对其职权范围内作出的决定负责).
 
-Strategy: the list is small (about 150 units × 16 decisions), so it is resolved in Python into
-the few distinct groups (decision, kind, allowed positions, date range) → units (23 for the
-generator's list). Each group is one condition on the ``DECIDED`` events: that decision, kind and
-period, a decider whose unit on the day is one of the group's units and whose position on the day
-(correlated subqueries on the post history) is not allowed; the groups are OR-ed into one query
-(per batch of ``GROUPS_PER_QUERY``), so the events are read once. A decided event that a
-``CORRECTED`` event amends is left out of that query and judged in Python on its corrected data
-(they are few). A decision for which no line is in force anywhere in the decider's chain raises
-nothing (the list is silent; ``staff_may_decide`` says "not allowed", but an alert on every
-decision the list forgot to name would be noise — a gap in the list is a matter for whoever
-maintains it).
+Strategy: the list is small (about 150 units × 16 decisions) and so is the post history (a few
+changes per person), so both are resolved in memory (:class:`PowerTable`, :class:`Posts`); the
+events are read set-wise in two passes over the ``DECIDED`` events, with no per-event subquery:
+
+1. one aggregate: per decider (``data.by``, else the actor), decision and kind, the first and last
+   decision time. For each such triple the post history and the list say, in Python, on which
+   days of that span the decider's position was not allowed — usually on none;
+2. the decisions of the triples that were outside the list on some day, restricted to those
+   days (one condition per decision and kind: its deciders and its span), together with the
+   ``CORRECTED`` events in the scan. Each decision returned is judged exactly in Python
+   (``staff_post_on`` and ``power_rule_for``, in memory); one that a ``CORRECTED`` event amends
+   is judged on its corrected data instead (they are few).
+
+A decision for which no line is in force anywhere in the decider's chain raises nothing (the
+list is silent; ``staff_may_decide`` says "not allowed", but an alert on every decision the list
+forgot to name would be noise — a gap in the list is a matter for whoever maintains it).
 
 One finding per case, fingerprinted by the case number, listing every decision outside the list.
 """
@@ -33,23 +38,23 @@ import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import CharField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, F, Max, Min, Q, QuerySet, Value
+from django.db.models.expressions import Expression
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce, NullIf, TruncDate
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 from pydantic import Field
 
 from lianjian.cases.choices import CaseLine, DecisionLevel
-from lianjian.cases.models import Event
+from lianjian.cases.models import Case, Event
 from lianjian.cases.projection import EventView, effective_data
 from lianjian.org.choices import Decision, NonProsecutionKind, StaffPosition
 from lianjian.org.models import PowerRule, Staff, StaffChange, Unit
-from lianjian.org.selectors import staff_post_on
 from lianjian.risk.kinds.base import (
     Condition,
     DetectorKind,
@@ -63,7 +68,7 @@ from lianjian.risk.kinds.base import (
 )
 
 MAX_EVIDENCE_DECISIONS = 20
-GROUPS_PER_QUERY = 40
+ONE_DAY = timedelta(days=1)
 POSITION_LABELS = dict(StaffPosition.choices)
 DECISION_LABELS = dict(Decision.choices)
 KIND_LABELS = dict(NonProsecutionKind.choices)
@@ -95,28 +100,22 @@ class PowerLine:
     positions: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class PowerGroup:
-    """Decisions of ``decision`` (of ``kind``; ``None``: of any kind without a line of its own)
-    taken from ``start`` (inclusive) to ``end`` (exclusive; ``None``: open) by someone of one of
-    ``units``: only ``positions`` may take them."""
-
-    decision: str
-    kind: str | None
-    positions: tuple[str, ...]
-    start: date
-    end: date | None
-    units: frozenset[int]
-
-
 class PowerTable:
     """The power list resolved for every unit: :func:`org.selectors.power_rule_for` in memory."""
 
-    def __init__(self, lines: Iterable[PowerLine], chains: Mapping[int, list[int]]) -> None:
+    def __init__(
+        self,
+        lines: Iterable[PowerLine],
+        chains: Mapping[int, list[int]],
+        codes: Mapping[int, str] | None = None,
+    ) -> None:
         self.chains = dict(chains)
+        self.codes = dict(codes or {})
         self.lines: dict[tuple[int, str, str], list[PowerLine]] = defaultdict(list)
+        starts: dict[str, set[date]] = defaultdict(set)
         for line in lines:
             self.lines[(line.unit_id, line.decision, line.kind)].append(line)
+            starts[line.decision].add(line.effective_from)
         for entries in self.lines.values():
             entries.sort(key=lambda entry: entry.effective_from)
         self.specific: dict[str, frozenset[str]] = defaultdict(frozenset)
@@ -124,6 +123,8 @@ class PowerTable:
             if kind:
                 self.specific[decision] = self.specific[decision] | {kind}
         self.decisions = sorted({decision for _unit, decision, _kind in self.lines})
+        # The days on which some line of a decision starts: the only days its answers change.
+        self.starts = {decision: sorted(days) for decision, days in starts.items()}
 
     @classmethod
     def load(cls) -> PowerTable:
@@ -140,7 +141,7 @@ class PowerTable:
                 "pk", "unit_id", "unit__code", "decision", "kind", "effective_from", "positions"
             )
         ]
-        return cls(lines, chains)
+        return cls(lines, chains, {pk: code for pk, code, _path in units})
 
     def kind_key(self, decision: str, kind: str) -> str:
         """The kind whose lines apply: ``kind`` if some unit has a line for it, else ``""``."""
@@ -158,102 +159,100 @@ class PowerTable:
                     return entries[index]
         return None
 
-    def groups(self, decisions: Iterable[str] = ()) -> list[PowerGroup]:
-        """The distinct (decision, kind, positions, period) → units of the whole list."""
-        wanted = set(decisions) or set(self.decisions)
-        units: dict[tuple[str, str | None, tuple[str, ...], date, date | None], set[int]] = defaultdict(set)
-        for unit_id, chain in self.chains.items():
-            for decision in self.decisions:
-                if decision not in wanted:
-                    continue
-                for kind in [*sorted(self.specific[decision]), None]:
-                    for start, end, positions in self._periods(chain, unit_id, decision, kind or ""):
-                        units[(decision, kind, positions, start, end)].add(unit_id)
-        return [
-            PowerGroup(decision, kind, positions, start, end, frozenset(members))
-            for (decision, kind, positions, start, end), members in sorted(
-                units.items(), key=lambda item: (item[0][0], item[0][1] or "", item[0][3], item[0][2])
-            )
-        ]
+    def outside(self, unit_id: int, position: str, decision: str, kind: str, day: date) -> bool:
+        """Whether a line is in force for ``unit_id`` on ``day`` and does not allow ``position``."""
+        line = self.line_for(unit_id, decision, kind, day)
+        return line is not None and position not in line.positions
 
-    def _periods(
-        self, chain: list[int], unit_id: int, decision: str, kind: str
-    ) -> Iterator[tuple[date, date | None, tuple[str, ...]]]:
-        """The unit's periods of one answer: the answer changes only where a line of the chain starts."""
-        starts = sorted(
+
+class Posts:
+    """Some people's post history in memory: :func:`org.selectors.staff_post_on`, by staff number,
+    without a query per call. Each change sets the unit and the position it names; before the first
+    change (and where none names them) the staff record's values stand."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.names: dict[int, str] = {}
+        self.current: dict[int, tuple[int, str]] = {}
+        self.days: dict[int, list[date]] = {}
+        self.after: dict[int, list[tuple[int, str]]] = {}
+        self._asked: set[str] = set()
+
+    def load(self, staff_nos: Iterable[str]) -> None:
+        """Read the records and post histories of those of ``staff_nos`` not read yet."""
+        wanted = {no for no in staff_nos if no and no not in self._asked}
+        self._asked |= wanted
+        found: list[int] = []
+        for chunk in chunks(wanted):
+            for pk, staff_no, name, unit_id, position in (
+                Staff.objects.filter(staff_no__in=chunk)
+                .order_by()
+                .values_list("pk", "staff_no", "name", "unit_id", "position")
+            ):
+                self.ids[staff_no] = pk
+                self.names[pk] = name
+                self.current[pk] = (unit_id, position)
+                self.days[pk], self.after[pk] = [], []
+                found.append(pk)
+        for chunk in chunks(found):
+            # In the database's order, as staff_post_on reads them.
+            for staff_id, effective_on, unit_id, position in (
+                StaffChange.objects.filter(staff_id__in=chunk)
+                .order_by("staff_id", "effective_on", "change_no")
+                .values_list("staff_id", "effective_on", "unit_id", "position")
+            ):
+                before = self.after[staff_id][-1] if self.after[staff_id] else self.current[staff_id]
+                self.days[staff_id].append(effective_on)
+                self.after[staff_id].append((unit_id or before[0], position or before[1]))
+
+    def staff_id(self, staff_no: str) -> int | None:
+        return self.ids.get(staff_no)
+
+    def post_on(self, staff_id: int, day: date) -> tuple[int, str]:
+        """(unit id, position) held on ``day``."""
+        index = bisect.bisect_right(self.days[staff_id], day) - 1
+        return self.after[staff_id][index] if index >= 0 else self.current[staff_id]
+
+    def outside_days(
+        self, table: PowerTable, staff_id: int, decision: str, kind: str, first: date, last: date
+    ) -> tuple[date, date] | None:
+        """The first day of ``first``…``last`` on which the person's decisions of ``decision`` (lines
+        of ``kind``) are outside the list, and the day after the last such day; ``None``: no day.
+        The answer changes only on the days a post change or a line of the decision starts."""
+        cuts = sorted(
             {
-                entry.effective_from
-                for candidate in chain
-                for wanted in {kind, ""}
-                for entry in self.lines.get((candidate, decision, wanted), [])
+                first,
+                *(
+                    day
+                    for day in [*self.days[staff_id], *table.starts.get(decision, [])]
+                    if first < day <= last
+                ),
             }
         )
-        answers: list[tuple[date, tuple[str, ...]]] = []
-        for start in starts:
-            line = self.line_for(unit_id, decision, kind, start)
-            positions = tuple(sorted(line.positions)) if line is not None else None
-            if positions is None:
-                continue
-            if answers and answers[-1][1] == positions:
-                continue  # the same positions under a newer line: one period
-            answers.append((start, positions))
-        for index, (start, positions) in enumerate(answers):
-            end = answers[index + 1][0] if index + 1 < len(answers) else None
-            yield start, end, positions
+        begin: date | None = None
+        end = first
+        for index, day in enumerate(cuts):
+            unit_id, position = self.post_on(staff_id, day)
+            if table.outside(unit_id, position, decision, kind, day):
+                begin = day if begin is None else begin
+                end = cuts[index + 1] if index + 1 < len(cuts) else last + ONE_DAY
+        return None if begin is None else (begin, end)
 
 
 def _local_midnight(day: date, zone: tzinfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
-def _annotated(events: QuerySet[Event], zone: tzinfo) -> QuerySet[Event]:
-    """Events with their decider (``data.by``, else the actor), the decision day in local time, and
-    the decider's unit and position on that day from the post history (``staff_post_on``)."""
-    history = StaffChange.objects.filter(
-        staff_id=OuterRef("decider_id"), effective_on__lte=OuterRef("decided_on")
-    )
-    staff = Staff.objects.filter(pk=OuterRef("decider_id")).order_by()
-    return events.annotate(
-        decider_no=Coalesce(
+def _decider() -> Expression:
+    """The decider's staff number: ``data.by``, else the actor's (``None``: neither)."""
+    return Cast(
+        Coalesce(
             NullIf(KeyTextTransform("by", "data"), Value("")),
             NullIf(F("actor_no"), Value("")),
             output_field=CharField(),
         ),
-        decider_id=Subquery(
-            Staff.objects.filter(staff_no=OuterRef("decider_no")).order_by().values("pk")[:1]
-        ),
-        decided_on=TruncDate("occurred_at", tzinfo=zone),
-        decider_unit=Coalesce(
-            Subquery(
-                history.filter(unit__isnull=False)
-                .order_by("-effective_on", "-change_no")
-                .values("unit_id")[:1]
-            ),
-            Subquery(staff.values("unit_id")[:1]),
-            output_field=IntegerField(),
-        ),
-        position=Coalesce(
-            Subquery(
-                history.exclude(position="").order_by("-effective_on", "-change_no").values("position")[:1]
-            ),
-            Subquery(staff.values("position")[:1]),
-            output_field=CharField(),
-        ),
+        output_field=CharField(),
     )
-
-
-ROW_FIELDS = (
-    "case_no",
-    "event_id",
-    "type",
-    "occurred_at",
-    "data",
-    "decider_no",
-    "decider_id",
-    "decided_on",
-    "decider_unit",
-    "position",
-)
 
 
 class Authority(DetectorKind):
@@ -267,112 +266,209 @@ class Authority(DetectorKind):
     def detect(self, ctx: ScanContext, params: Any) -> Iterator[Finding]:
         table = PowerTable.load()
         zone = timezone.get_default_timezone()
-        decided = ctx.events(lines=params.lines).filter(type="DECIDED")
+        level: Q = Q()
         if params.exempt_levels:
-            decided = decided.filter(
-                Condition(
-                    field="level", op="not_in", value=[str(level) for level in params.exempt_levels]
-                ).q()
+            level = Condition(field="level", op="not_in", value=[str(e) for e in params.exempt_levels]).q()
+        decided = ctx.events(lines=params.lines).filter(type="DECIDED").filter(level)
+        wanted = {str(decision) for decision in params.decisions}
+        posts = Posts()
+        terms = self._terms(
+            table, posts, decided, [d for d in table.decisions if not wanted or d in wanted], zone
+        )
+        # Pass 2: the candidate decisions and every correction in the scan, in one read.
+        plain: Q = Q(pk__in=[])
+        if terms:
+            plain = Q(type="DECIDED") & reduce(or_, terms) & level
+            if params.lines:
+                plain &= Q(case_no__in=Case.objects.filter(line__in=params.lines).values("case_no"))
+        rows = (
+            ctx.events()
+            .annotate(decider_no=_decider())
+            .filter(Q(type="CORRECTED") | plain)
+            .order_by()
+            .values(
+                "case_no", "event_id", "type", "occurred_at", "data", "actor_no", "corrects", "decider_no"
             )
-        corrected = ctx.events().filter(type="CORRECTED").values("corrects")
-        plain = _annotated(decided.exclude(event_id__in=corrected), zone)
+        )
+        corrected: set[str] = set()
+        corrections: dict[str, list[EventView]] = defaultdict(list)
+        candidates: list[dict[str, Any]] = []
+        # Few rows: a plain query, not a server-side cursor (which PostgreSQL never runs in parallel).
+        for row in rows:
+            if row["type"] == "CORRECTED":
+                corrected.add(row["corrects"])
+                corrections[row["case_no"]].append(
+                    EventView(row["event_id"], "CORRECTED", row["occurred_at"], "", "", row["data"])
+                )
+            else:
+                candidates.append(dict(row))
         violations: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        # The groups are OR-ed into one query per batch: one pass over the decided events instead of
-        # one per group (three times faster on PostgreSQL, measured), in batches that keep the
-        # expression within SQLite's depth limit. A decider who resolves to no staff has no unit
-        # and fails every group's unit test.
-        for batch in chunks(table.groups(params.decisions), GROUPS_PER_QUERY):
-            rows = plain.filter(reduce(or_, (self._group_q(table, group) for group in batch)))
-            for row in rows.values(*ROW_FIELDS).iterator(chunk_size=2000):
-                violations[row["case_no"]].append(row)
-        for row in self._corrected(ctx, decided, corrected, table, params, zone):
-            violations[row["case_no"]].append(row)
-        yield from self._findings(violations, table, params)
+        for candidate in candidates:
+            if candidate["event_id"] in corrected:
+                continue  # judged on its corrected data below
+            found = self._judge(
+                table,
+                posts,
+                candidate,
+                candidate["data"] or {},
+                str(candidate["decider_no"] or ""),
+                wanted,
+                zone,
+            )
+            if found is not None:
+                violations[candidate["case_no"]].append(found)
+        for found in self._corrected(decided, corrected, corrections, table, posts, params, zone):
+            violations[found["case_no"]].append(found)
+        yield from self._findings(violations, table, posts, params)
 
     @staticmethod
-    def _group_q(table: PowerTable, group: PowerGroup) -> Q:
-        """The events outside a group's line: its decision, its kind (or any kind without lines of
-        its own), its period, a decider of one of its units holding a position not allowed."""
-        zone = timezone.get_default_timezone()
-        query = Condition(field="decision", value=group.decision).q()
-        if group.kind is not None:
-            query &= Condition(field="kind", value=group.kind).q()
-        elif table.specific[group.decision]:
-            specific: list[Scalar] = [*sorted(table.specific[group.decision])]
-            query &= Condition(field="kind", op="not_in", value=specific).q()
-        query &= Q(occurred_at__gte=_local_midnight(group.start, zone))
-        if group.end is not None:
-            query &= Q(occurred_at__lt=_local_midnight(group.end, zone))
-        # The post-history subqueries last: they are evaluated only for the group's own events.
-        return query & Q(decider_unit__in=sorted(group.units)) & ~Q(position__in=list(group.positions))
+    def _terms(
+        table: PowerTable, posts: Posts, decided: QuerySet[Event], decisions: list[str], zone: tzinfo
+    ) -> list[Q]:
+        """Pass 1: per decider, decision and kind the span of their decisions; the conditions (one
+        per decision and kind) on the decisions of those that were outside the list on some day."""
+        if not decisions:
+            return []
+        wanted = set(decisions)
+        spans: dict[tuple[str, str, str], tuple[datetime, datetime]] = {}
+        for decider_no, decision, kind, first, last in (
+            decided.annotate(
+                decider_no=_decider(),
+                decision_code=KeyTextTransform("decision", "data"),
+                kind_code=KeyTextTransform("kind", "data"),
+            )
+            .values("decider_no", "decision_code", "kind_code")
+            .annotate(first=Min("occurred_at"), last=Max("occurred_at"))
+            .order_by()
+            .values_list("decider_no", "decision_code", "kind_code", "first", "last")
+        ):
+            # The decision and the decider are tested here: a test on each row costs more than the group.
+            if decider_no is None or decision not in wanted:
+                continue
+            key = (str(decider_no), decision, table.kind_key(decision, str(kind or "")))
+            if key in spans:
+                first, last = min(first, spans[key][0]), max(last, spans[key][1])
+            spans[key] = (first, last)
+        posts.load(decider_no for decider_no, _decision, _kind in spans)
+        outside: dict[tuple[str, str], tuple[set[str], date, date]] = {}
+        for (decider_no, decision, kind), (first, last) in spans.items():
+            staff_id = posts.staff_id(decider_no)
+            if staff_id is None:
+                continue  # not a member of staff: no unit, no line
+            days = posts.outside_days(
+                table,
+                staff_id,
+                decision,
+                kind,
+                timezone.localtime(first, zone).date(),
+                timezone.localtime(last, zone).date(),
+            )
+            if days is None:
+                continue
+            if (decision, kind) in outside:
+                deciders, begin, end = outside[(decision, kind)]
+                days = (min(begin, days[0]), max(end, days[1]))
+            else:
+                deciders = set()
+            deciders.add(decider_no)
+            outside[(decision, kind)] = (deciders, *days)
+        terms = []
+        for (decision, kind), (deciders, begin, end) in sorted(outside.items()):
+            query = Condition(field="decision", value=decision).q()
+            if kind:
+                query &= Condition(field="kind", value=kind).q()
+            elif table.specific[decision]:
+                specific: list[Scalar] = [*sorted(table.specific[decision])]
+                query &= Condition(field="kind", op="not_in", value=specific).q()
+            # The period and the deciders first: cheaper on each row than the tests on ``data``.
+            terms.append(
+                Q(occurred_at__gte=_local_midnight(begin, zone), occurred_at__lt=_local_midnight(end, zone))
+                & Q(decider_no__in=sorted(deciders))
+                & query
+            )
+        return terms
+
+    @staticmethod
+    def _judge(
+        table: PowerTable,
+        posts: Posts,
+        row: Mapping[str, Any],
+        data: Mapping[str, Any],
+        decider_no: str,
+        wanted: set[str],
+        zone: tzinfo,
+    ) -> dict[str, Any] | None:
+        """The violation row of one decided event with ``data``, or ``None`` if it is within the list."""
+        decision, kind = str(data.get("decision") or ""), str(data.get("kind") or "")
+        if wanted and decision not in wanted:
+            return None
+        staff_id = posts.staff_id(decider_no)
+        if staff_id is None:
+            return None
+        day = timezone.localtime(row["occurred_at"], zone).date()
+        unit_id, position = posts.post_on(staff_id, day)
+        if not table.outside(unit_id, position, decision, table.kind_key(decision, kind), day):
+            return None
+        return {
+            "case_no": row["case_no"],
+            "event_id": row["event_id"],
+            "type": row["type"],
+            "occurred_at": row["occurred_at"],
+            "data": data,
+            "decider_no": decider_no,
+            "decider_id": staff_id,
+            "decided_on": day,
+            "decider_unit": unit_id,
+            "position": position,
+        }
 
     @staticmethod
     def _corrected(
-        ctx: ScanContext,
         decided: QuerySet[Event],
-        corrected: QuerySet[Event, Any],
+        corrected: set[str],
+        corrections: Mapping[str, list[EventView]],
         table: PowerTable,
+        posts: Posts,
         params: AuthorityParams,
         zone: tzinfo,
     ) -> Iterator[dict[str, Any]]:
         """Corrected decisions (few), judged in Python on their effective data."""
-        rows = list(
-            decided.filter(event_id__in=corrected).values(
-                "case_no", "event_id", "type", "occurred_at", "data", "actor_no"
+        rows: list[dict[str, Any]] = []
+        for chunk in chunks(sorted(corrected - {""})):
+            rows.extend(
+                dict(row)
+                for row in decided.filter(event_id__in=chunk).values(
+                    "case_no", "event_id", "type", "occurred_at", "data", "actor_no"
+                )
             )
-        )
         if not rows:
             return
-        corrections: dict[str, list[EventView]] = defaultdict(list)
-        for chunk in chunks({row["case_no"] for row in rows}):
-            for case_no, event_id, occurred_at, data in (
-                ctx.events()
-                .filter(case_no__in=chunk, type="CORRECTED")
-                .values_list("case_no", "event_id", "occurred_at", "data")
-            ):
-                corrections[case_no].append(EventView(event_id, "CORRECTED", occurred_at, "", "", data))
-        staff_nos: set[str] = set()
-        effective: dict[str, dict[str, Any]] = {}
+        effective: dict[str, tuple[dict[str, Any], str]] = {}
         for row in rows:
             view = EventView(row["event_id"], row["type"], row["occurred_at"], "", "", row["data"])
-            data = effective_data([view, *corrections[row["case_no"]]])[row["event_id"]]
-            effective[row["event_id"]] = data
-            staff_nos.add(str(data.get("by") or row["actor_no"] or ""))
-        people = {person.staff_no: person for person in Staff.objects.filter(staff_no__in=staff_nos)}
+            data = effective_data([view, *corrections.get(row["case_no"], [])])[row["event_id"]]
+            effective[row["event_id"]] = (data, str(data.get("by") or row["actor_no"] or ""))
+        posts.load(decider_no for _data, decider_no in effective.values())
         wanted = {str(d) for d in params.decisions}
         exempt = {str(level) for level in params.exempt_levels}
         for row in rows:
-            data = effective[row["event_id"]]
-            decision, kind = str(data.get("decision") or ""), str(data.get("kind") or "")
-            if (wanted and decision not in wanted) or str(data.get("level") or "") in exempt:
+            data, decider_no = effective[row["event_id"]]
+            if str(data.get("level") or "") in exempt:
                 continue
-            person = people.get(str(data.get("by") or row["actor_no"] or ""))
-            if person is None:
-                continue
-            day = timezone.localtime(row["occurred_at"], zone).date()
-            unit_id, _department, position = staff_post_on(person, day)
-            line = table.line_for(unit_id, decision, table.kind_key(decision, kind), day)
-            if line is None or position in line.positions:
-                continue
-            yield {
-                **row,
-                "data": data,
-                "decider_no": person.staff_no,
-                "decider_id": person.pk,
-                "decided_on": day,
-                "decider_unit": unit_id,
-                "position": position,
-            }
+            found = Authority._judge(table, posts, row, data, decider_no, wanted, zone)
+            if found is not None:
+                yield found
 
     @staticmethod
     def _findings(
-        violations: Mapping[str, list[dict[str, Any]]], table: PowerTable, params: AuthorityParams
+        violations: Mapping[str, list[dict[str, Any]]],
+        table: PowerTable,
+        posts: Posts,
+        params: AuthorityParams,
     ) -> Iterator[Finding]:
         """One finding per case, its decisions in time order with the line each one broke."""
         refs = case_refs(violations)
-        deciders = {row["decider_id"] for rows in violations.values() for row in rows}
-        names = dict(Staff.objects.filter(pk__in=deciders).values_list("pk", "name"))
-        unit_codes = dict(Unit.objects.values_list("pk", "code"))
+        names, unit_codes = posts.names, table.codes
         for case_no in sorted(violations):
             ref = refs.get(case_no)
             if ref is None:

@@ -26,6 +26,7 @@ set and not after "as of", which keeps facts recorded after "as of" out of a bac
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -41,9 +42,11 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    Window,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Abs, Cast, Coalesce, Greatest
+from django.db.models.functions import Abs, Cast, Coalesce, Greatest, Lag
+from django.db.models.lookups import GreaterThan
 from pydantic import Field, model_validator
 
 from lianjian.cases.choices import Decision, DecisionLevel, EventType, NonProsecutionKind
@@ -56,7 +59,7 @@ from lianjian.risk.kinds.base import (
     chunks,
     event_evidence,
 )
-from lianjian.risk.kinds.events import corrections_of, effective_events, later_in_case
+from lianjian.risk.kinds.events import corrected_cases, effective_events, scan_events
 from lianjian.risk.kinds.fields import CaseCondition, CaseText, CaseTime
 
 MAX_EVIDENCE_EVENTS = 20
@@ -305,44 +308,56 @@ class Comparison(DetectorKind):
     def _deviations(
         self, ctx: ScanContext, params: ComparisonParams, compare: SentenceDeviation
     ) -> Iterator[Finding]:
-        cases = self._dated(ctx, params, self._cases(ctx, params)).filter(judgment_months__isnull=False)
-        recommendations = (
+        def judged_cases(scan: ScanContext) -> QuerySet[Case]:
+            return self._dated(scan, params, self._cases(scan, params)).filter(judgment_months__isnull=False)
+
+        months = Cast(KT("data__months"), IntegerField())
+        recommending = Q(
+            type=T.DECIDED, data__decision__in=compare.recommendations, data__has_key="months"
+        ) & ~Q(data__months=None)
+        # Candidates: the cases with a recommendation that deviates from the judgment it precedes,
+        # read from the recommendations (few), each joined to its case by the unique case number
+        # (a hash or an index join, whatever the statistics say; no subquery per case).
+        deviating_case = (
+            judged_cases(ctx)
+            .filter(case_no=OuterRef("case_no"), judged_at__gte=OuterRef("occurred_at"))
+            .filter(self._deviating(compare, OuterRef("_months"), F("judgment_months")))
+        )
+        candidates = set(
+            scan_events(ctx)
+            .filter(recommending)
+            .annotate(_months=months)
+            .filter(Exists(deviating_case))
+            .order_by()
+            .values_list("case_no", flat=True)
+        )
+        # The exact test, on the candidates only: the latest recommendation up to the judgment.
+        latest = Subquery(
             Event.objects.filter(
-                case_no=OuterRef("case_no"),
-                type=T.DECIDED,
-                occurred_at__lte=OuterRef("judged_at"),
-                data__decision__in=compare.recommendations,
-                data__has_key="months",
+                recommending, case_no=OuterRef("case_no"), occurred_at__lte=OuterRef("judged_at")
             )
-            .exclude(data__months=None)
             .order_by("-occurred_at", "-event_id")
-            .annotate(_months=Cast(KT("data__months"), IntegerField()))
-            .values("_months")[:1]
+            .annotate(_months=months)
+            .values("_months")[:1],
+            output_field=IntegerField(),
         )
-        difference = ExpressionWrapper(F("judgment_months") - F("_recommended"), output_field=IntegerField())
-        if compare.direction == "above":
-            measured: Any = difference
-        elif compare.direction == "below":
-            measured = ExpressionWrapper(
-                F("_recommended") - F("judgment_months"), output_field=IntegerField()
+        found: set[str] = set()
+        for chunk in chunks(sorted(candidates)):
+            # No recommendation: the difference is NULL and the comparison not true.
+            found |= set(
+                judged_cases(replace(ctx, case_nos=frozenset(chunk)))
+                .annotate(_recommended=latest)
+                .filter(self._deviating(compare, F("_recommended"), F("judgment_months")))
+                .order_by()
+                .values_list("case_no", flat=True)
             )
-        else:
-            measured = Abs(difference)
-        allowed = Greatest(
-            ExpressionWrapper(F("_recommended") * Value(compare.ratio), output_field=FloatField()),
-            Value(float(compare.months)),
-            output_field=FloatField(),
-        )
-        # No recommendation: the difference is NULL and the comparison not true (no IS NOT NULL test,
-        # which would evaluate the subquery once more per case).
-        deviating = (
-            cases.annotate(_recommended=Subquery(recommendations, output_field=IntegerField()))
-            .annotate(_measured=measured, _allowed=allowed)
-            .filter(_measured__gt=F("_allowed"))
-        )
-        found = set(deviating.values_list("case_no", flat=True))
-        corrected = corrections_of(ctx, [T.DECIDED], lines=params.lines).values("case_no")
-        found |= set(cases.filter(case_no__in=corrected).values_list("case_no", flat=True))
+        corrected = corrected_cases(ctx, [T.DECIDED], lines=params.lines)
+        for chunk in chunks(sorted(corrected - found)):
+            found |= set(
+                judged_cases(replace(ctx, case_nos=frozenset(chunk)))
+                .order_by()
+                .values_list("case_no", flat=True)
+            )
         if not found:
             return
         rows = {
@@ -397,56 +412,76 @@ class Comparison(DetectorKind):
                 },
             )
 
+    @staticmethod
+    def _deviating(compare: SentenceDeviation, recommended: Any, judged: Any) -> Q:
+        """``judged`` months deviate from ``recommended`` by more than allowed (SQL)."""
+        difference = ExpressionWrapper(judged - recommended, output_field=IntegerField())
+        if compare.direction == "above":
+            measured: Any = difference
+        elif compare.direction == "below":
+            measured = ExpressionWrapper(recommended - judged, output_field=IntegerField())
+        else:
+            measured = Abs(difference)
+        allowed = Greatest(
+            ExpressionWrapper(recommended * Value(compare.ratio), output_field=FloatField()),
+            Value(float(compare.months)),
+            output_field=FloatField(),
+        )
+        return Q(GreaterThan(measured, allowed))
+
     # --- the decision against the proposal it answers -----------------------------------------
 
     def _decisions(
         self, ctx: ScanContext, params: ComparisonParams, compare: DecisionVsProposal
     ) -> Iterator[Finding]:
-        decided = ctx.events(lines=params.lines).filter(type=T.DECIDED)
-        if params.where:
-            decided = decided.filter(case_no__in=self._cases(ctx, params).values("case_no"))
-        scoped = decided
-        decided = decided.filter(data__level__in=compare.levels)
+        # The watched decisions; the scope (units, lines, ``where``) is applied to the cases found.
+        watched = scan_events(ctx).filter(type=T.DECIDED, data__level__in=compare.levels)
         if compare.decisions:
-            decided = decided.filter(data__decision__in=compare.decisions)
-        between = later_in_case(Event.objects.filter(type=T.DECIDED)).filter(
-            Q(occurred_at__lt=OuterRef(OuterRef("occurred_at")))
-            | Q(occurred_at=OuterRef(OuterRef("occurred_at")), event_id__lt=OuterRef(OuterRef("event_id")))
-        )
-        answered = (
-            Event.objects.filter(case_no=OuterRef("case_no"), type=T.PROPOSED)
-            .filter(
-                Q(occurred_at__lt=OuterRef("occurred_at"))
-                | Q(occurred_at=OuterRef("occurred_at"), event_id__lt=OuterRef("event_id"))
+            watched = watched.filter(data__decision__in=compare.decisions)
+
+        # The proposal a decision answers is the event just before it among the case's proposals
+        # and decisions, if that is a proposal: one window (LAG) over those events of the cases
+        # with a watched decision, instead of a subquery per decision.
+        def before(expression: Any) -> Window:
+            return Window(
+                Lag(expression),
+                partition_by=[F("case_no")],
+                order_by=[F("occurred_at").asc(), F("event_id").asc()],
             )
-            .filter(~Exists(between))
-            .order_by("-occurred_at", "-event_id")
-        )
-        proposal_decision = Subquery(answered.annotate(_d=KT("data__decision")).values("_d")[:1])
-        proposal_kind = Subquery(
-            answered.annotate(
-                _k=Coalesce(KT("data__kind"), Value(""), output_field=models.TextField())
-            ).values("_k")[:1]
-        )
-        differing = (
-            decided.annotate(
+
+        kind = Coalesce(KT("data__kind"), Value(""), output_field=models.TextField())
+        answering = (
+            scan_events(ctx)
+            .filter(type__in=[T.PROPOSED, T.DECIDED], case_no__in=watched.values("case_no"))
+            .annotate(
                 _decision=Coalesce(KT("data__decision"), Value(""), output_field=models.TextField()),
-                _kind=Coalesce(KT("data__kind"), Value(""), output_field=models.TextField()),
-                _proposed=proposal_decision,
-                _proposed_kind=proposal_kind,
+                _kind=kind,
+                _before=before("type"),
+                _proposed=before(KT("data__decision")),
+                _proposed_kind=before(kind),
             )
-            .filter(_proposed__isnull=False)
+            .filter(_before=T.PROPOSED, _proposed__isnull=False)
             .filter(
                 ~Q(_decision=F("_proposed"))
                 | Q(_decision=Decision.NON_PROSECUTE.value, _proposed=Decision.NON_PROSECUTE.value)
                 & ~Q(_kind=F("_proposed_kind"))
             )
         )
-        found = set(differing.values_list("case_no", flat=True))
-        corrected = corrections_of(ctx, [T.PROPOSED, T.DECIDED], lines=params.lines).filter(
-            case_no__in=scoped.values("case_no")
-        )
-        found |= set(corrected.values_list("case_no", flat=True))
+        differing = watched.filter(pk__in=answering.values("pk")).order_by().values("case_no")
+        cases = self._cases(ctx, params)
+        found = set(cases.filter(case_no__in=differing).order_by().values_list("case_no", flat=True))
+        # Cases with corrections of proposals or decisions are decided on the corrected data, if
+        # they have a decision (a few cases: each read by its number).
+        corrected = corrected_cases(ctx, [T.PROPOSED, T.DECIDED], lines=params.lines)
+        for chunk in chunks(sorted(corrected - found)):
+            scan = replace(ctx, case_nos=frozenset(chunk))
+            decided = scan_events(scan).filter(type=T.DECIDED).order_by().values("case_no")
+            found |= set(
+                self._cases(scan, params)
+                .filter(case_no__in=decided)
+                .order_by()
+                .values_list("case_no", flat=True)
+            )
         if not found:
             return
         refs = {

@@ -182,7 +182,8 @@ class Conflict(DetectorKind):
                 "lawyer__former_staff__left_on",
             )
         )
-        for row in rows.iterator(chunk_size=2000):
+        # Few rows: a plain query, not a server-side cursor (which PostgreSQL never runs in parallel).
+        for row in rows:
             engaged_on = timezone.localtime(row["engaged_at"]).date()
             left_on: date | None = row["lawyer__former_staff__left_on"]
             until = add_years(left_on, params.years_after_leaving) if left_on is not None else None

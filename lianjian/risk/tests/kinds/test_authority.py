@@ -215,6 +215,30 @@ def test_the_position_on_the_decision_day_comes_from_the_post_history() -> None:
     assert finding.title == "人员A105（检察官）于 2026-02-10 作出法定不起诉决定，超出权力清单"
 
 
+def test_only_the_days_a_decider_was_outside_the_list_count_across_several_post_changes() -> None:
+    """Outside, within, outside again and within again: the days in between raise nothing, in a
+    full scan and in one limited to some cases."""
+    early, promoted, demoted, restored = case_no(), case_no(), case_no(), case_no()
+    load(
+        organisation(
+            power(CITY, "NON_PROSECUTE", "2018-01-01", LEADERS, kind="STATUTORY"),
+            staff("A105", COUNTY, "DEPT_HEAD"),
+            change("A105", "2015-09-01", "JOIN", unit=COUNTY, department="D2", position="PROSECUTOR"),
+            change("A105", "2025-03-01", "PROMOTE", position="DEPT_HEAD"),
+            change("A105", "2025-09-01", "DEMOTE", position="PROSECUTOR"),
+            change("A105", "2026-02-01", "PROMOTE", position="DEPT_HEAD"),
+            decided(early, "2025-02-28", "NON_PROSECUTE", "A105", "STATUTORY"),
+            decided(promoted, "2025-03-01", "NON_PROSECUTE", "A105", "STATUTORY"),
+            decided(demoted, "2025-09-01", "NON_PROSECUTE", "A105", "STATUTORY"),
+            decided(restored, "2026-03-10", "NON_PROSECUTE", "A105", "STATUTORY"),
+        )
+    )
+
+    assert fingerprints() == sorted([early, demoted])
+    assert fingerprints(case_nos=frozenset({promoted, demoted})) == [demoted]
+    assert fingerprints(case_nos=frozenset({promoted, restored})) == []
+
+
 def test_the_list_that_applies_is_that_of_the_deciders_unit_on_the_day() -> None:
     in_county, after_transfer = case_no(), case_no()
     load(

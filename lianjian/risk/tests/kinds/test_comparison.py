@@ -462,6 +462,27 @@ def test_xs04_deviation_direction_ratio_and_months_are_parameters() -> None:
     assert found(ratio=0.0, months=8) == [lighter]
 
 
+def test_xs04_only_recommendations_up_to_the_judgment_count() -> None:
+    matched_then_changed, deviated_then_matched = case_no(), case_no()
+    load(
+        organisation(
+            criminal(matched_then_changed),
+            decided(matched_then_changed, "2026-01-22", "PROSECUTE", months=12),
+            judged(matched_then_changed, "2026-03-20", 12),
+            decided(matched_then_changed, "2026-04-02", "CHANGE_PROSECUTION", months=30),
+            criminal(deviated_then_matched),
+            decided(deviated_then_matched, "2026-01-22", "PROSECUTE", months=12),
+            judged(deviated_then_matched, "2026-03-20", 30),
+            decided(deviated_then_matched, "2026-04-02", "CHANGE_PROSECUTION", months=30),
+        )
+    )
+
+    findings = detect("comparison", rule("R-XS04-DEVIATION"))
+
+    assert [f.fingerprint for f in findings] == [deviated_then_matched]
+    assert findings[0].evidence["recommended_months"] == 12
+
+
 def test_xs04_deviation_reads_corrected_recommendations() -> None:
     corrected_up, corrected_down, no_recommendation = case_no(), case_no(), case_no()
     load(

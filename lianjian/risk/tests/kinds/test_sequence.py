@@ -15,8 +15,9 @@ from pydantic import ValidationError
 
 from lianjian.org.models import Unit
 from lianjian.risk.catalogue.rules.sequence import RULES
+from lianjian.risk.kinds.base import ScanContext
 from lianjian.risk.kinds.sequence import Sequence
-from lianjian.risk.tests.builders import CITY, case_no, detect, ev, load, organisation, received
+from lianjian.risk.tests.builders import AS_OF, CITY, case_no, detect, ev, load, organisation, received
 
 pytestmark = pytest.mark.django_db
 
@@ -424,6 +425,65 @@ def test_an_event_matching_both_sides_is_not_a_pair_with_itself() -> None:
     )
 
     assert fingerprints("R-XS10") == []
+
+
+def test_all_rules_in_one_pass_find_what_each_finds_alone() -> None:
+    """``detect_many`` (the engine's one pass for every plain rule) gives each rule's findings."""
+    xs03, xs06, xs10, corrected_in, city_case = case_no(), case_no(), case_no(), case_no(), case_no(unit=CITY)
+    load(
+        organisation(
+            received(xs03, "2026-01-05", case_type="ARREST_REVIEW"),
+            decided(xs03, "2026-01-09", "ARREST"),
+            decided(xs03, "2026-03-02", "NON_PROSECUTE", kind="EVIDENCE"),
+            received(xs06, "2026-01-05", detained=True),
+            ev(xs06, "CUSTODY_CHANGED", "2026-01-08", {"from": "ARREST", "to": "BAIL"}),
+            ev(xs06, "ABSCONDED", "2026-03-14"),
+            received(xs10, "2025-10-09"),
+            ev(xs10, "COMPLAINT", "2026-01-08", {"escalation": "NONE", "accepted": False}),
+            ev(xs10, "COMPLAINT", "2026-03-02", {"escalation": "CAPITAL", "accepted": True}),
+            received(corrected_in, "2025-10-09"),
+            ev(
+                corrected_in,
+                "COMPLAINT",
+                "2026-01-08",
+                {"escalation": "NONE", "accepted": True},
+                event_id="Q1",
+            ),
+            ev(corrected_in, "COMPLAINT", "2026-03-02", {"escalation": "CAPITAL", "accepted": True}),
+            ev(corrected_in, "CORRECTED", "2026-03-05", {"corrects": "Q1", "accepted": False}),
+            ev(
+                city_case,
+                "RECEIVED",
+                "2026-01-05",
+                {"line": "CRIMINAL", "case_type": "PROSECUTION_REVIEW"},
+                unit=CITY,
+            ),
+            ev(city_case, "CUSTODY_CHANGED", "2026-01-08", {"from": "ARREST", "to": "BAIL"}, unit=CITY),
+            ev(city_case, "ABSCONDED", "2026-01-14", unit=CITY),
+        )
+    )
+    kind = Sequence()
+    params = [kind.parse_params(spec.params) for spec in RULES]
+    params.append(kind.parse_params(rule("R-XS06") | {"within_days": 30}))
+    county = Unit.objects.get(code="510903").pk
+
+    for scope in ({}, {"unit_ids": frozenset({county})}, {"case_nos": frozenset({xs06, corrected_in})}):
+        ctx = ScanContext(as_of=AS_OF, **scope)
+        together = kind.detect_many(ctx, params)
+        alone = [
+            [f.fingerprint for f in detect("sequence", p.model_dump(mode="json"), **scope)] for p in params
+        ]
+        assert [sorted(f.fingerprint for f in findings) for findings in together] == alone
+    everything = kind.detect_many(ScanContext(as_of=AS_OF), params)
+    assert [sorted(f.fingerprint for f in findings) for findings in everything] == [
+        [xs03],
+        [],
+        sorted([xs06, city_case]),
+        sorted([xs10, corrected_in]),
+        [],
+        [],
+        [city_case],
+    ]
 
 
 def test_invalid_parameters_are_refused() -> None:
