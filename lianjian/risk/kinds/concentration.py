@@ -14,27 +14,29 @@ this prosecutor's cases had this lawyer?". A concentration found in any such win
 one per (prosecutor, lawyer) — fingerprint ``f"{staff_no}:{license_no}"`` (``firm_id`` for a
 firm) — described by its fullest window.
 
-Set-based, in three steps: (1) two ``GROUP BY`` queries count each pair's cases and each
-prosecutor's cases per calendar month, and a bound on those monthly counts keeps only the
-(pair, month) combinations in which a window could qualify — nearly none in ordinary data;
-(2) for the engagements of those, a correlated subquery counts the pair's cases in the window
-ending at the engagement's case, and a second one all the prosecutor's cases in it, the
-thresholds tested in SQL (the share in integers); (3) Python groups the few anchors that pass
-and reads the case numbers of the chosen window for the evidence.
+Set-based, in three steps: (1) two ``GROUP BY`` queries count each pair's engagements and each
+prosecutor's cases per calendar month (an integer computed in SQL), and a bound on those monthly
+counts (sliding sums) keeps only the (pair, month) combinations in which a window could qualify —
+nearly none in ordinary data; (2) for the engagements of those, a correlated subquery counts the
+pair's cases in the window ending at the engagement's case, and a second one all the
+prosecutor's cases in it, the thresholds tested on those few rows (the share in integers);
+(3) Python groups the anchors that pass and reads the case numbers of the chosen window for the
+evidence.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from calendar import monthrange
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import accumulate
 from typing import Any, Literal
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Count, DateTimeField, F, Func, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DateTimeField, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils.timezone import localtime
 from pydantic import Field
@@ -76,13 +78,8 @@ class MonthsBefore(Func):
         )
 
 
-def _month_index(moment: datetime) -> int:
-    """A month as one integer (year × 12 + month − 1), for sliding sums over months."""
-    return moment.year * 12 + moment.month - 1
-
-
 def _month_start(index: int) -> datetime:
-    """The first instant (UTC) of the month of :func:`_month_index` ``index``."""
+    """The first instant (UTC) of the month numbered ``index`` (see :class:`MonthNumber`)."""
     year, month = divmod(index, 12)
     return datetime(year, month + 1, 1, tzinfo=UTC)
 
@@ -93,6 +90,54 @@ def months_before(moment: datetime, months: int) -> datetime:
     year, month = divmod(index, 12)
     month += 1
     return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
+
+
+class MonthNumber(Func):
+    """The UTC month of a datetime as one integer (year × 12 + month − 1), in the database.
+
+    Months so numbered are consecutive integers, for sliding sums over months. PostgreSQL's
+    ``date_part`` (a float, cast) rather than ``EXTRACT`` (a numeric, slower to compute); SQLite
+    reads the digits of its ``YYYY-MM-DD HH:MM:SS`` UTC text.
+    """
+
+    def __init__(self, expression: Any) -> None:
+        """The month of ``expression`` (a datetime field)."""
+        super().__init__(expression, output_field=IntegerField())
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, tuple[Any, ...]]:
+        """``date_part`` of the UTC timestamp."""
+        sql, params = compiler.compile(self.source_expressions[0])
+        year, month = (
+            f"CAST(date_part('{part}', {sql} AT TIME ZONE 'UTC') AS integer)" for part in ("year", "month")
+        )
+        return f"({year} * 12 + {month} - 1)", tuple(params) * 2
+
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, tuple[Any, ...]]:
+        """The year and month digits of the stored text."""
+        sql, params = compiler.compile(self.source_expressions[0])
+        return (
+            f"(CAST(substr({sql}, 1, 4) AS integer) * 12 + CAST(substr({sql}, 6, 2) AS integer) - 1)",
+            tuple(params) * 2,
+        )
+
+
+class _RangeSums:
+    """Sums of monthly counts over ranges of months, from prefix sums (no loop over the months)."""
+
+    def __init__(self, counts: Mapping[int, int]) -> None:
+        """``counts``: month (numbered as by :class:`MonthNumber`) → count."""
+        self.months = sorted(counts)
+        self.prefix = [0, *accumulate(counts[month] for month in self.months)]
+
+    def between(self, first: int, last: int) -> int:
+        """The counts of months ``first`` … ``last`` (0 if ``last`` < ``first``)."""
+        if last < first:
+            return 0
+        return self.prefix[bisect_right(self.months, last)] - self.prefix[bisect_left(self.months, first)]
 
 
 class ConcentrationParams(StrictModel):
@@ -143,6 +188,7 @@ class Concentration(DetectorKind):
         if ctx.unit_ids is not None:
             scoped = scoped.filter(case__prosecutor__unit_id__in=ctx.unit_ids)
         hopeful = self._candidate_months(ctx, scoped, key, params)
+        share = round(params.min_share * SHARE_SCALE)  # the share tested in integers
         windows: dict[tuple[int, Any], list[_Window]] = defaultdict(list)
         for chunk in chunks(sorted(hopeful), CANDIDATE_CHUNK):
             where = Q(pk__in=[])
@@ -154,9 +200,13 @@ class Concentration(DetectorKind):
                     **{key: who},
                 )
             for row in self._windows(scoped.filter(where), engagements, key, params):
-                windows[(row["case__prosecutor_id"], row[key])].append(
-                    _Window(row["window_start"], row["case__assigned_at"], row["count"], row["total"])
-                )
+                count, total = row["count"], row["total"]  # NULL fails the tests, as it would in SQL
+                if count is None or total is None or count < params.min_cases:
+                    continue
+                if count * SHARE_SCALE >= total * share:
+                    windows[(row["case__prosecutor_id"], row[key])].append(
+                        _Window(row["window_start"], row["case__assigned_at"], count, total)
+                    )
         if windows:
             yield from self._findings(windows, engagements, key, params)
 
@@ -181,23 +231,30 @@ class Concentration(DetectorKind):
         """(prosecutor, lawyer or firm, UTC month) in which a window could qualify, by monthly counts.
 
         A window ending in month m lies within months m − window_months … m and holds all of the
-        months between: it has at most the pair's cases of those months, and at least the
-        prosecutor's cases of the months between plus the anchor itself. Two ``GROUP BY`` queries
-        and this bound leave only the pairs and months worth the exact, correlated count.
+        months between: it has at most the pair's engagements of those months (each case counted
+        once per engagement: an upper bound on its cases), and at least the prosecutor's cases of
+        the months between plus the anchor itself. Two ``GROUP BY`` queries, by an integer month
+        computed in SQL, and this bound (sliding sums in Python) leave only the pairs and months
+        worth the exact, correlated count.
         """
         span = params.window_months
         by_pair: dict[tuple[int, Any], dict[int, int]] = defaultdict(dict)
-        for row in (
+        for prosecutor, who, month, n in (
             scoped.order_by()
-            .annotate(month=TruncMonth("case__assigned_at", tzinfo=UTC))
-            .values("case__prosecutor_id", key, "month")
-            .annotate(n=Count("case_id", distinct=True))
+            .annotate(month=MonthNumber("case__assigned_at"))
+            .values_list("case__prosecutor_id", key, "month")
+            .annotate(n=Count("pk"))
         ):
-            by_pair[(row["case__prosecutor_id"], row[key])][_month_index(row["month"])] = row["n"]
+            by_pair[(prosecutor, who)][month] = n
         upper: dict[tuple[int, Any, int], int] = {}
         for (prosecutor, who), counts in by_pair.items():
-            for month in counts:
-                most = sum(counts.get(m, 0) for m in range(month - span, month + 1))
+            months = sorted(counts)
+            most, first = 0, 0
+            for month in months:  # most: the counts of months month − span … month
+                most += counts[month]
+                while months[first] < month - span:
+                    most -= counts[months[first]]
+                    first += 1
                 if most >= params.min_cases:
                     upper[(prosecutor, who, month)] = most
         share = round(params.min_share * SHARE_SCALE)
@@ -208,26 +265,32 @@ class Concentration(DetectorKind):
         if params.lines:
             theirs = theirs.filter(line__in=params.lines)
         for prosecutors in chunks(sorted({p for p, _, _ in upper})):
-            for row in (
+            for prosecutor, month, n in (
                 theirs.filter(prosecutor_id__in=prosecutors)
                 .order_by()
-                .annotate(month=TruncMonth("assigned_at", tzinfo=UTC))
-                .values("prosecutor_id", "month")
+                .annotate(month=MonthNumber("assigned_at"))
+                .values_list("prosecutor_id", "month")
                 .annotate(n=Count("pk"))
             ):
-                totals[row["prosecutor_id"]][_month_index(row["month"])] = row["n"]
+                totals[prosecutor][month] = n
+        sums = {prosecutor: _RangeSums(counts) for prosecutor, counts in totals.items()}
+        empty = _RangeSums({})
         return {
             (prosecutor, who, month)
             for (prosecutor, who, month), most in upper.items()
             if most * SHARE_SCALE
-            >= share * (1 + sum(totals[prosecutor].get(m, 0) for m in range(month - span + 1, month)))
+            >= share * (1 + sums.get(prosecutor, empty).between(month - span + 1, month - 1))
         }
 
     @staticmethod
     def _windows(
         candidates: QuerySet[CaseLawyer], engagements: QuerySet[CaseLawyer], key: str, params: Any
     ) -> QuerySet[CaseLawyer, dict[str, Any]]:
-        """Anchors whose window holds ``min_cases`` of the pair's cases and ``min_share`` of all."""
+        """Each candidate anchor with its window's count of the pair's cases and of all the prosecutor's.
+
+        The caller tests the thresholds (``min_cases``, ``min_share``) on the few rows: a filter in
+        SQL would evaluate both correlated counts again in ``WHERE``.
+        """
         anchor = OuterRef("case__assigned_at")
         start = MonthsBefore(anchor, params.window_months)
         same = engagements.filter(
@@ -247,9 +310,6 @@ class Concentration(DetectorKind):
         return (
             candidates.order_by()
             .annotate(count=count, total=total)
-            .filter(count__gte=params.min_cases)
-            .annotate(scaled=F("count") * SHARE_SCALE)
-            .filter(scaled__gte=F("total") * round(params.min_share * SHARE_SCALE))
             .annotate(window_start=MonthsBefore(F("case__assigned_at"), params.window_months))
             .values("case__prosecutor_id", key, "case__assigned_at", "window_start", "count", "total")
         )
@@ -267,6 +327,7 @@ class Concentration(DetectorKind):
         cases: dict[tuple[int, Any], list[tuple[datetime, str, str]]] = defaultdict(list)
         for row in (
             engagements.filter(case__prosecutor_id__in=prosecutors, **{f"{key}__in": keys})
+            .order_by()
             .values_list("case__prosecutor_id", key, "case__assigned_at", "case__case_no", "license_no")
             .distinct()
         ):

@@ -18,7 +18,9 @@ Risk points whose aggregate this watches: 《兰州市人民检察院司法办�
 and 第（十二）项（认罪认罚案件从宽处理）.
 
 Set-based: one ``GROUP BY (department, prosecutor)`` with a filtered count gives every figure;
-Python adds up the departments from those aggregated rows and applies the test. The fingerprint
+Python adds up the departments from those aggregated rows and applies the test. A scan limited
+to some prosecutors (``staff_ids``, ``unit_ids``) first reads their departments and counts only
+those; one more query reads the evidence cases of all the outliers. The fingerprint
 is ``f"{staff_no}:{period}"``, the period being the month of "as of" (Beijing time), so a scan
 repeated within a month keeps one alert and the next month's scan raises afresh.
 """
@@ -32,17 +34,18 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any, Literal
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.timezone import localtime
 from pydantic import Field
 
 from lianjian.cases.models import Case, CaseStage
 from lianjian.org.models import Department, Staff
-from lianjian.risk.kinds.base import DetectorKind, Finding, ScanContext, StrictModel
+from lianjian.risk.kinds.base import DetectorKind, Finding, ScanContext, StrictModel, chunks
 from lianjian.risk.kinds.concentration import months_before
 from lianjian.risk.kinds.fields import CaseCondition, StageCondition
 
 MAX_EVIDENCE_CASES = 50
+EVIDENCE_CHUNK = 100  # outliers per evidence query
 DateField = Literal[
     "decided_at", "received_at", "first_received_at", "assigned_at", "proposed_at", "closed_at", "judged_at"
 ]
@@ -72,6 +75,13 @@ class CaseSet(StrictModel):
 
     def q(self) -> Q:
         """The ORM condition on ``Case``."""
+        query = self.case_q()
+        for stage in self.stages:
+            query &= stage.q()
+        return query
+
+    def case_q(self) -> Q:
+        """The conditions on the case's own fields (``where`` and ``any_of``), without ``stages``."""
         query = Q()
         for condition in self.where:
             query &= condition.q()
@@ -80,8 +90,6 @@ class CaseSet(StrictModel):
             for condition in self.any_of:
                 either |= condition.q()
             query &= either
-        for stage in self.stages:
-            query &= stage.q()
         return query
 
 
@@ -145,19 +153,19 @@ class PeerOutlier(DetectorKind):
             department__isnull=False,
             **{f"{params.date_field}__gt": start, f"{params.date_field}__lte": ctx.as_of},
         )
-        in_scope = counted
-        if ctx.staff_ids is not None:
-            in_scope = in_scope.filter(prosecutor_id__in=ctx.staff_ids)
-        if ctx.unit_ids is not None:
-            in_scope = in_scope.filter(prosecutor__unit_id__in=ctx.unit_ids)
+        grouped = counted
+        if ctx.staff_ids is not None or ctx.unit_ids is not None:
+            scope = self._departments(ctx, params, start)
+            if not scope:
+                return
+            grouped = counted.filter(department_id__in=scope)
         tallies: dict[int, dict[int, _Tally]] = defaultdict(dict)  # department → prosecutor → tally
-        for row in (
-            counted.filter(department_id__in=in_scope.order_by().values("department_id"))
-            .order_by()
-            .values("department_id", "prosecutor_id")
-            .annotate(denominator=Count("pk"), numerator=Count("pk", filter=params.numerator.q()))
+        for department, prosecutor, numerator, denominator in (
+            grouped.order_by()
+            .values_list("department_id", "prosecutor_id")
+            .annotate(numerator=Count("pk", filter=params.numerator.q()), denominator=Count("pk"))
         ):
-            tallies[row["department_id"]][row["prosecutor_id"]] = _Tally(row["numerator"], row["denominator"])
+            tallies[department][prosecutor] = _Tally(numerator, denominator)
         home: dict[int, tuple[int, int]] = {}  # prosecutor → (department, cases): where most are
         for department, members in sorted(tallies.items()):
             for prosecutor, tally in members.items():
@@ -186,25 +194,62 @@ class PeerOutlier(DetectorKind):
             d["pk"]: d
             for d in Department.objects.filter(pk__in=[o[1] for o in outliers]).values("pk", "code", "name")
         }
+        if ctx.unit_ids is not None:
+            outliers = [o for o in outliers if staff[o[0]]["unit_id"] in ctx.unit_ids]
+        cases = self._evidence(counted, params, [(o[0], o[1]) for o in outliers])
         period = localtime(ctx.as_of).strftime("%Y-%m")
         for prosecutor, department, own, peers in sorted(outliers, key=lambda o: staff[o[0]]["staff_no"]):
-            person = staff[prosecutor]
-            if ctx.unit_ids is not None and person["unit_id"] not in ctx.unit_ids:
-                continue
-            cases = list(
-                counted.filter(params.numerator.q(), prosecutor_id=prosecutor, department_id=department)
-                .order_by(params.date_field, "case_no")
-                .values_list("case_no", flat=True)[:MAX_EVIDENCE_CASES]
-            )
             yield self._finding(
                 ctx,
                 params,
-                person,
+                staff[prosecutor],
                 departments[department],
                 (own, peers, len(tallies[department]) - 1),
-                cases,
+                cases[(prosecutor, department)],
                 (start, period),
             )
+
+    @staticmethod
+    def _departments(ctx: ScanContext, params: Any, start: datetime) -> set[int]:
+        """The departments of the prosecutors in scope: of their cases in the window meeting the
+        denominator's conditions on the case itself (not ``stages``, so perhaps a few more).
+
+        Every department where a prosecutor in scope has a counted case is among them, so each
+        such prosecutor's home department and all its members are counted in full; a department
+        more only adds tallies of prosecutors out of scope, which are not reported. Read first, as
+        a list rather than a subquery, so that the planner of the main ``GROUP BY`` knows how few
+        departments it reads.
+        """
+        cases = Case.objects.filter(
+            params.denominator.case_q(),
+            prosecutor__isnull=False,
+            department__isnull=False,
+            **{f"{params.date_field}__gt": start, f"{params.date_field}__lte": ctx.as_of},
+        )
+        if ctx.staff_ids is not None:
+            cases = cases.filter(prosecutor_id__in=ctx.staff_ids)
+        if ctx.unit_ids is not None:
+            cases = cases.filter(prosecutor__unit_id__in=ctx.unit_ids)
+        return set(cases.order_by().values_list("department_id", flat=True).distinct())
+
+    @staticmethod
+    def _evidence(
+        counted: QuerySet[Case], params: Any, outliers: list[tuple[int, int]]
+    ) -> dict[tuple[int, int], list[str]]:
+        """The first ``MAX_EVIDENCE_CASES`` numerator cases of each (prosecutor, department), by date."""
+        cases: dict[tuple[int, int], list[str]] = defaultdict(list)
+        for chunk in chunks(sorted(outliers), EVIDENCE_CHUNK):
+            pairs = Q(pk__in=[])
+            for prosecutor, department in chunk:
+                pairs |= Q(prosecutor_id=prosecutor, department_id=department)
+            for prosecutor, department, case_no in (
+                counted.filter(params.numerator.q(), pairs)
+                .order_by(params.date_field, "case_no")
+                .values_list("prosecutor_id", "department_id", "case_no")
+            ):
+                if len(cases[(prosecutor, department)]) < MAX_EVIDENCE_CASES:
+                    cases[(prosecutor, department)].append(case_no)
+        return cases
 
     @staticmethod
     def _finding(

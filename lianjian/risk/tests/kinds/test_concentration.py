@@ -12,7 +12,7 @@ from django.db.models import F
 from lianjian.cases.models import Case
 from lianjian.org.models import Staff, Unit
 from lianjian.risk.catalogue.rules.concentration import RULES
-from lianjian.risk.kinds.concentration import Concentration, MonthsBefore, months_before
+from lianjian.risk.kinds.concentration import Concentration, MonthNumber, MonthsBefore, months_before
 from lianjian.risk.tests.builders import (
     CITY,
     FIRM,
@@ -292,6 +292,24 @@ def test_months_before_clamps_the_same_in_python_and_in_the_database(
 
     assert months_before(value, months).isoformat() == expected
     assert in_db.isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        ("2025-03-01T05:00:00+08:00", 2025 * 12 + 1),  # still February in UTC
+        ("2025-12-31T23:59:59.500000+00:00", 2025 * 12 + 11),
+        ("2026-01-01T00:00:00+00:00", 2026 * 12),
+    ],
+)
+def test_month_number_is_the_utc_month_in_the_database(moment: str, expected: int) -> None:
+    number, lines = defended(START, None)
+    load(organisation(*lines))
+    Case.objects.filter(case_no=number).update(assigned_at=datetime.fromisoformat(moment))
+
+    month = Case.objects.filter(case_no=number).annotate(month=MonthNumber("assigned_at")).get().month
+
+    assert month == expected
 
 
 def test_every_rule_of_the_catalogue_fits_the_kind() -> None:

@@ -295,6 +295,38 @@ def test_a_prosecutor_is_compared_in_the_department_of_most_of_their_cases() -> 
     ] == [("D2", 4, 10)]
 
 
+def test_a_scan_of_some_prosecutors_finds_what_the_full_scan_finds_for_them() -> None:
+    # 何平: 10 cases in 第二检察部 (4 not prosecuted), 3 in 第三检察部, and 2 there not counted
+    # (no arrest before): the scoped scan reads both departments, and compares him in 第二检察部.
+    lines = series(after_arrest, PROSECUTOR, n(4, "NON_PROSECUTE") + n(6, "PROSECUTE"))
+    lines += series(
+        after_arrest, PROSECUTOR, n(3, "PROSECUTE"), department="D3", start=FIRST + timedelta(days=1)
+    )
+    lines += series(
+        after_arrest,
+        PROSECUTOR,
+        n(2, "NON_PROSECUTE"),
+        arrest="NO_ARREST",
+        department="D3",
+        start=FIRST + timedelta(days=2),
+    )
+    for peer in PEERS:
+        lines += series(after_arrest, peer, n(1, "NON_PROSECUTE") + n(9, "PROSECUTE"))
+    load(organisation(*colleagues(), *lines))
+    prosecutor = Staff.objects.get(staff_no=PROSECUTOR)
+    colleague = Staff.objects.get(staff_no="A104")
+
+    full = detect("peer_outlier", AFTER_ARREST)
+    scoped = detect("peer_outlier", AFTER_ARREST, staff_ids=frozenset({prosecutor.pk, colleague.pk}))
+
+    assert scoped == full
+    assert [
+        (f.evidence["department"], f.evidence["denominator"], f.evidence["peer_denominator"]) for f in full
+    ] == [("D2", 10, 20)]
+    assert detect("peer_outlier", AFTER_ARREST, staff_ids=frozenset({colleague.pk})) == []
+    assert detect("peer_outlier", AFTER_ARREST, staff_ids=frozenset()) == []
+
+
 def test_plea_cases_non_prosecution_rate() -> None:
     # 何平: 5 of 12 plea cases not prosecuted, and non-plea cases that do not count either way.
     lines = series(plea_review, PROSECUTOR, n(5, "NON_PROSECUTE") + n(7, "PROSECUTE"))
