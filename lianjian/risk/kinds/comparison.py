@@ -467,9 +467,25 @@ class Comparison(DetectorKind):
                 & ~Q(_kind=F("_proposed_kind"))
             )
         )
-        differing = watched.filter(pk__in=answering.values("pk")).order_by().values("case_no")
+        # Read out, not nested: a window query inside ``IN`` may be planned as a rescanned inner
+        # side of a nested loop (the whole window once per outer row) when statistics are stale —
+        # seen on PostgreSQL: one query of a 2,000-case scan ran for over an hour.
+        level = Coalesce(KT("data__level"), Value(""), output_field=models.TextField())
+        differing = {
+            case_no
+            for case_no, kind_of, at_level, decision in answering.annotate(_level=level)
+            .order_by()
+            .values_list("case_no", "type", "_level", "_decision")
+            if kind_of == T.DECIDED
+            and at_level in compare.levels
+            and (not compare.decisions or decision in compare.decisions)
+        }
         cases = self._cases(ctx, params)
-        found = set(cases.filter(case_no__in=differing).order_by().values_list("case_no", flat=True))
+        found = {
+            case_no
+            for chunk in chunks(sorted(differing))
+            for case_no in cases.filter(case_no__in=chunk).order_by().values_list("case_no", flat=True)
+        }
         # Cases with corrections of proposals or decisions are decided on the corrected data, if
         # they have a decision (a few cases: each read by its number).
         corrected = corrected_cases(ctx, [T.PROPOSED, T.DECIDED], lines=params.lines)
