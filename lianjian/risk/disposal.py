@@ -134,10 +134,13 @@ class DisposalForbidden(DisposalError):
 
 
 class UploadedFileLike(Protocol):
-    name: str | None
-    size: int | None
+    """What a step needs of an uploaded file (Django's ``UploadedFile``)."""
 
-    def read(self, size: int = -1) -> bytes: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def size(self) -> int | None: ...
+    def read(self, num_bytes: int | None = ...) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -244,15 +247,37 @@ def is_verified(alert: Alert) -> bool:
     return steps.exists()
 
 
-def _refusal(user: Any, alert: Alert, step: str) -> DisposalError | None:
+class _Standing:
+    """Whether a user is the handler or the reviewer of an alert, each asked at most once."""
+
+    def __init__(self, user: Any, alert: Alert) -> None:
+        self.user, self.alert = user, alert
+        self._handler: bool | None = None
+        self._reviewer: bool | None = None
+
+    @property
+    def handler(self) -> bool:
+        if self._handler is None:
+            self._handler = is_handler(self.user, self.alert)
+        return self._handler
+
+    @property
+    def reviewer(self) -> bool:
+        if self._reviewer is None:
+            self._reviewer = is_reviewer(self.user, self.alert)
+        return self._reviewer
+
+
+def _refusal(user: Any, alert: Alert, step: str, standing: _Standing | None = None) -> DisposalError | None:
     """Why ``user`` may not take ``step`` on ``alert`` now, or None if they may."""
     transition = TRANSITIONS.get(step)
     if transition is None:
         return DisposalError(f"未知的处置环节：{step}")
+    standing = standing or _Standing(user, alert)
     label = DisposalStepKind(step).label
-    if transition.by == "handler" and not is_handler(user, alert):
+    if transition.by == "handler" and not standing.handler:
         return DisposalForbidden(f"只有该预警的承办检察官可以{label}")
-    if transition.by == "reviewer" and not is_reviewer(user, alert):
+    if transition.by == "reviewer" and not standing.reviewer:
         who = "检务督察部门" if review_perm(alert) == Perm.ALERT_SUPERVISE else "承办部门负责人"
         return DisposalForbidden(f"只有{who}可以对该预警{label}，且不得审核本人承办或提出的处置")
     if alert.disposal_state not in transition.sources:
@@ -265,7 +290,8 @@ def _refusal(user: Any, alert: Alert, step: str) -> DisposalError | None:
 
 def allowed_steps(user: Any, alert: Alert) -> list[str]:
     """The steps ``user`` may take on ``alert`` now (the buttons of the alert page)."""
-    return [step for step in TRANSITIONS if _refusal(user, alert, step) is None]
+    standing = _Standing(user, alert)
+    return [step for step in TRANSITIONS if _refusal(user, alert, step, standing) is None]
 
 
 # --- attachments -------------------------------------------------------------------------------

@@ -195,7 +195,8 @@ def test_the_whole_way_from_signing_to_closing_is_recorded(people, org) -> None:
         ("risk.alert.propose", str(alert.pk), handler.pk),
         ("risk.alert.approve", str(alert.pk), head.pk),
     ]
-    assert events[3].before["disposal_state"] == "PROPOSED"
+    approved_before: Any = events[3].before
+    assert approved_before["disposal_state"] == "PROPOSED"
     assert events[3].after == {
         "disposal_state": "CLOSED",
         "level": "NOTICE",
