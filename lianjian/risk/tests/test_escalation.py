@@ -9,10 +9,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from lianjian.audit.models import AuditEvent
+from lianjian.audit.services import audit_record
 from lianjian.risk import disposal
-from lianjian.risk.choices import AlertStatus, DisposalStepKind
+from lianjian.risk.choices import AlertLevel, AlertStatus, DisposalStepKind
 from lianjian.risk.models import Alert, AlertStep
 from lianjian.risk.periods import WorkCalendar
 from lianjian.risk.tests.workflow import alert_on, case_of, take
@@ -193,3 +196,34 @@ def test_escalation_by_level_and_step(
     day_before = date.fromisoformat(overdue_on).toordinal() - 1
     assert escalate(f"{date.fromordinal(day_before).isoformat()}T23:59:00").escalated == {}
     assert escalate(f"{overdue_on}T00:00:00").escalated == {alert.pk: new_level}
+
+
+def test_one_pass_escalates_many_alerts_and_counts_them_by_new_level(
+    org, django_assert_max_num_queries
+) -> None:
+    raised = at("2026-12-07T09:00:00")
+    notices = [alert_on(case_of(org), raised_at=raised) for _ in range(3)]
+    warnings = [alert_on(case_of(org), level=AlertLevel.WARNING, raised_at=raised) for _ in range(2)]
+    supervised = alert_on(case_of(org), level=AlertLevel.SUPERVISED, raised_at=raised)
+    fresh = alert_on(case_of(org), raised_at=at("2026-12-14T09:00:00"))
+    audit_record(actor=None, action="test.start")  # the audit chain's head exists, as in production
+
+    with CaptureQueriesContext(connection) as many:
+        result = escalate("2026-12-14T10:00:00")
+
+    assert result.counts() == {"escalated": 5, "to_warning": 3, "to_supervised": 2, "overdue_supervised": 1}
+    assert result.escalated == {
+        **{a.pk: "WARNING" for a in notices},
+        **{a.pk: "SUPERVISED" for a in warnings},
+    }
+    assert result.overdue_at_top == (supervised.pk,)
+    assert level_of(fresh) == "NOTICE"
+    assert AlertStep.objects.filter(step="ESCALATE").count() == 5
+
+    # Set-based: a pass over other numbers of alerts costs the same number of queries. A week on,
+    # the fresh alert and the five escalated ones are overdue again, with one more warning.
+    alert_on(case_of(org), level=AlertLevel.WARNING, raised_at=at("2026-12-14T09:00:00"))
+    with CaptureQueriesContext(connection) as other:
+        again = escalate("2026-12-21T10:00:00")
+    assert again.counts() == {"escalated": 5, "to_warning": 1, "to_supervised": 4, "overdue_supervised": 3}
+    assert len(other.captured_queries) == len(many.captured_queries)
