@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from lianjian.risk.models import Alert
 from lianjian.risk.tests.workflow import alert_on, case_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
