@@ -75,7 +75,6 @@ starts is not counted (as PC-01 counts periods), and the step is overdue from th
 last working day. Holidays and adjusted working weekends come from :class:`WorkCalendar`.
 """
 
-OPEN_STATES = (DisposalState.PENDING, DisposalState.SIGNED, DisposalState.PROPOSED)
 NEXT_LEVEL: dict[str, str] = {
     AlertLevel.NOTICE: AlertLevel.WARNING,
     AlertLevel.WARNING: AlertLevel.SUPERVISED,
@@ -103,9 +102,10 @@ def step_started(alert: Alert) -> datetime:
 
 
 def step_due_on(alert: Alert, *, calendar: WorkCalendar | None = None) -> date | None:
-    """The last day of the alert's current step, or None once it is closed or transferred."""
+    """The last day of the alert's current step; None once it is closed or transferred, and for
+    an unsigned alert that detection has cleared (it does not escalate either)."""
     days = STEP_DEADLINE_WORKDAYS.get(alert.level, {}).get(alert.disposal_state)
-    if days is None:
+    if days is None or (alert.disposal_state == DisposalState.PENDING and alert.status != AlertStatus.OPEN):
         return None
     return due_after(_local_day(step_started(alert)), days, calendar=calendar or CALENDAR)
 

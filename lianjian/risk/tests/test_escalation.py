@@ -166,6 +166,7 @@ def test_closed_transferred_and_cleared_unsigned_alerts_do_not_escalate(
     take("SIGN", signed_then_cleared, county_prosecutor, now=at("2026-12-07T11:00:00"))
     Alert.objects.filter(pk=signed_then_cleared.pk).update(status=AlertStatus.RESOLVED)
 
+    assert [disposal.step_due_on(a) for a in (closed, transferred, cleared)] == [None, None, None]
     result = escalate("2027-03-01T09:00:00")
 
     assert result.escalated == {signed_then_cleared.pk: "WARNING"}
