@@ -299,3 +299,13 @@ def test_the_rule_page_shows_its_feedback(client, org, county_prosecutor, depart
     assert card is not None
     values = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", card.group(1), re.S)]
     assert values == ["1", "1", "0", "0", "1", "100%", "2.0"]
+
+
+def test_the_rule_list_links_the_feedback_for_rule_maintainers_only(
+    client, county_prosecutor, city_supervisor
+) -> None:
+    link = f'href="{reverse("risk:rule_feedback")}"'
+    client.force_login(city_supervisor)
+    assert link in client.get(reverse("risk:rule_list")).content.decode()
+    client.force_login(county_prosecutor)
+    assert link not in client.get(reverse("risk:rule_list")).content.decode()
