@@ -22,7 +22,7 @@ from lianjian.accounts.tests.factories import UserFactory, grant
 from lianjian.audit.models import AuditEvent
 from lianjian.audit.services import audit_record
 from lianjian.org.models import PowerRule, Relation, Staff, Unit
-from lianjian.risk.models import Alert, RiskPoint, Rule, RuleOverride, ScanRun
+from lianjian.risk.models import Alert, AlertStep, RiskPoint, Rule, RuleOverride, ScanRun
 
 PERSONAS = [
     "county_prosecutor",
@@ -186,6 +186,33 @@ def _risk_rule(org: Any, users: dict[str, Any]) -> list[Any]:
     return ["R-GX01"]
 
 
+def _alert_attachment(org: Any, users: dict[str, Any]) -> list[Any]:
+    """A verification file on the alert of A100's case, signed and verified by A100."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lianjian.risk.disposal import alert_sign, alert_verify
+
+    alert = _risk(org, users, alerts=True)["alert"]
+    if "attachment" not in users["_risk"]:
+        alert_sign(alert=alert, actor=users["county_prosecutor"])
+        step = alert_verify(
+            alert=alert,
+            actor=users["county_prosecutor"],
+            note="核查",
+            files=[SimpleUploadedFile("笔录.pdf", b"%PDF-1.4 matrix")],
+        )
+        users["_risk"]["attachment"] = step.attachments.get()
+    return [alert.pk, users["_risk"]["attachment"].pk]
+
+
+def _alert_state(users: dict[str, Any]) -> Probe:
+    alert = users["_risk"]["alert"]
+    return lambda: (
+        Alert.objects.filter(pk=alert.pk).values_list("disposal_state", "level").get(),
+        AlertStep.objects.filter(alert=alert).count(),
+    )
+
+
 def _with_risk(org: Any, users: dict[str, Any]) -> list[Any]:
     _risk(org, users)
     return []
@@ -260,6 +287,8 @@ PAGES: dict[str, tuple[Args, dict[str, int]]] = {
     "risk:point_create": (NO_ARGS, RISK_MANAGE_ROWS),
     "risk:point_import": (NO_ARGS, RISK_MANAGE_ROWS),
     "risk:run_list": (NO_ARGS, SCAN_ROWS),
+    # Disposal feedback of every rule (F4.5 §4): those who maintain the rules.
+    "risk:rule_feedback": (NO_ARGS, RISK_MANAGE_ROWS),
     # The local point BD01 of county 620102: its units and their superiors see it, 620201 does not.
     "risk:point_detail": (_risk_arg("county_point"), _in_scope(RISK_VIEW_ROWS, {"outsider"})),
     "risk:point_revise": (_risk_arg("county_point"), RISK_MANAGE_ROWS),
@@ -270,6 +299,8 @@ PAGES: dict[str, tuple[Args, dict[str, int]]] = {
     "risk:rule_override": (_risk_rule, RISK_MANAGE_ROWS),
     # The alert on A100's case in 620102.
     "risk:alert_detail": (_risk_arg("alert"), _in_scope(RISK_VIEW_ROWS, {"outsider"})),
+    # A verification file of that alert: whoever sees the alert.
+    "risk:alert_attachment": (_alert_attachment, _in_scope(RISK_VIEW_ROWS, {"outsider"})),
     "risk:run_detail": (_risk_arg("run"), SCAN_ROWS),
 }
 
@@ -507,6 +538,16 @@ ACTIONS: dict[str, tuple[set[str], ActionBuilder]] = {
             _risk_rule(org, users),
             {"unit": "620102", "params": "{}", "is_enabled": "off", "reason": "x"},
             lambda: RuleOverride.objects.count(),
+        ),
+    ),
+    # Signing the alert on A100's case: only A100, its handling prosecutor (the other steps, roles
+    # and scopes: lianjian/risk/tests/test_disposal.py).
+    "risk:alert_step": (
+        {"county_prosecutor"},
+        lambda org, users: (
+            [_risk(org, users, alerts=True)["alert"].pk, "SIGN"],
+            {"note": "签收"},
+            _alert_state(users),
         ),
     ),
     "risk:scan_start": (

@@ -137,6 +137,10 @@ STATICFILES_DIRS = [("bootstrap", Path(str(distribution("bootstrap-wrapper").loc
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
 
+# Files attached to alert verifications (核查材料): stored under the data directory, named by their
+# SM3 digest, served only through the alert's scoped page (lianjian/risk/disposal.py has the limits).
+LIANJIAN_ATTACHMENT_DIR = Path(env.text("LIANJIAN_ATTACHMENT_DIR", str(LIANJIAN_HOME / "attachments")))
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

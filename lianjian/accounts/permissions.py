@@ -16,13 +16,18 @@ _BUSINESS = {
 # Those who maintain the catalogue and the rules (F3.2, F4.2): case management (案件管理) and
 # inspection (检务督察); leaders approve, and may change them too.
 _RISK_MAINTAINERS = {Perm.RISK_MANAGE, Perm.SCAN_RUN}
+# The disposal workflow (F4.5, docs/risk.md): the handling prosecutor answers the alerts of their
+# own cases (a department head handles cases too); the department head reviews; 检务督察 reviews
+# the 督办 alerts. Each is exercised within the role's scope and on top of it the workflow's own
+# rules (the handler is the case's prosecutor; nobody reviews their own proposal).
+_HANDLE = {Perm.ALERT_HANDLE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
-    Role.PROSECUTOR: frozenset(_BUSINESS),
-    Role.DEPT_HEAD: frozenset(_BUSINESS | {Perm.RELATION_VIEW}),
+    Role.PROSECUTOR: frozenset(_BUSINESS | _HANDLE),
+    Role.DEPT_HEAD: frozenset(_BUSINESS | _HANDLE | {Perm.RELATION_VIEW, Perm.ALERT_REVIEW}),
     Role.LEADER: frozenset(_BUSINESS | _RISK_MAINTAINERS | {Perm.RELATION_VIEW, Perm.POWER_MANAGE}),
     Role.CASE_MANAGEMENT: frozenset(_BUSINESS | _RISK_MAINTAINERS | {Perm.IMPORT_RUN, Perm.POWER_MANAGE}),
-    Role.INSPECTION: frozenset(_BUSINESS | _RISK_MAINTAINERS | {Perm.RELATION_VIEW}),
+    Role.INSPECTION: frozenset(_BUSINESS | _RISK_MAINTAINERS | {Perm.RELATION_VIEW, Perm.ALERT_SUPERVISE}),
     Role.DISCIPLINE: frozenset(_BUSINESS | {Perm.RELATION_VIEW}),
     Role.POLITICAL: frozenset(
         _BUSINESS | {Perm.ORG_MANAGE, Perm.RELATION_VIEW, Perm.RELATION_MANAGE, Perm.IMPORT_RUN}

@@ -68,3 +68,46 @@ class ScanStatus(models.TextChoices):
     SUCCEEDED = "SUCCEEDED", "完成"
     PARTIAL = "PARTIAL", "部分规则失败"
     FAILED = "FAILED", "失败"
+
+
+class DisposalState(models.TextChoices):
+    """Where an alert stands in its disposal (F4.5), apart from the engine's :class:`AlertStatus`.
+
+    ``status`` says whether detection still sees the finding; ``disposal_state`` says what people
+    have done about it. The order of the members is the order of the workflow.
+    """
+
+    PENDING = "PENDING", "待签收"
+    SIGNED = "SIGNED", "核查中"
+    PROPOSED = "PROPOSED", "待审核"
+    CLOSED = "CLOSED", "已办结"
+    TRANSFERRED = "TRANSFERRED", "已移送线索"
+
+
+class DisposalStepKind(models.TextChoices):
+    """One step of the disposal workflow, as recorded in the alert's history (``AlertStep``)."""
+
+    SIGN = "SIGN", "签收"
+    VERIFY = "VERIFY", "核查"
+    PROPOSE = "PROPOSE", "提出处置意见"
+    APPROVE = "APPROVE", "审核通过（办结）"
+    RETURN = "RETURN", "退回核查"
+    REOPEN = "REOPEN", "重新打开"
+    TRANSFER = "TRANSFER", "线索移送"
+    ESCALATE = "ESCALATE", "逾期升级"
+
+
+class DisposalOpinion(models.TextChoices):
+    """处置意见 of the handling prosecutor, approved by the reviewer (F4.5)."""
+
+    TRUE = "TRUE", "属实"
+    PARTLY_TRUE = "PARTLY_TRUE", "部分属实"
+    UNFOUNDED = "UNFOUNDED", "不属实"
+    CORRECTED = "CORRECTED", "已纠正"
+
+
+class ClueRecipient(models.TextChoices):
+    """Where an alert may be transferred as a clue (线索移送)."""
+
+    INSPECTION = "INSPECTION", "检务督察部门"
+    DISCIPLINE = "DISCIPLINE", "派驻纪检监察组"

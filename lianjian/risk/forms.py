@@ -13,6 +13,10 @@ from lianjian.org.models import Unit
 from lianjian.risk.choices import (
     AlertLevel,
     AlertStatus,
+    ClueRecipient,
+    DisposalOpinion,
+    DisposalState,
+    DisposalStepKind,
     Recipient,
     RiskCategory,
     RiskLine,
@@ -336,6 +340,7 @@ class AlertFilterForm(forms.Form):
     rule = forms.ChoiceField(label="规则", required=False, widget=forms.Select(attrs=SMALL_SELECT))
     level = _search_select("预警等级", AlertLevel.choices)
     status = _search_select("状态", AlertStatus.choices)
+    disposal_state = _search_select("处置状态", DisposalState.choices)
     unit = forms.ChoiceField(label="单位（含下级）", required=False, widget=forms.Select(attrs=SMALL_SELECT))
     since = forms.DateField(
         label="预警日期起",
@@ -367,3 +372,58 @@ class AlertFilterForm(forms.Form):
 
     def selected_unit(self) -> Unit | None:
         return self.units.get(self.cleaned_data.get("unit") or "")
+
+
+class _MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class _MultipleFileField(forms.FileField):
+    """Several files in one input (the service checks their number, size and type)."""
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(_MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
+# The fields each disposal step asks for, with their labels; whether one is required, and every
+# other rule, is the service's to decide (lianjian/risk/disposal.py).
+STEP_FIELDS: dict[str, dict[str, str]] = {
+    DisposalStepKind.SIGN: {"note": "签收说明（可不填）"},
+    DisposalStepKind.VERIFY: {"note": "核查情况", "attachments": "核查材料（可多选）"},
+    DisposalStepKind.PROPOSE: {"opinion": "处置意见", "note": "处置意见说明"},
+    DisposalStepKind.APPROVE: {"note": "审核意见（可不填）"},
+    DisposalStepKind.RETURN: {"reason": "退回理由"},
+    DisposalStepKind.TRANSFER: {"to": "移送对象", "reason": "移送理由"},
+    DisposalStepKind.REOPEN: {"reason": "重新打开理由"},
+}
+
+
+class DisposalStepForm(forms.Form):
+    """One step of an alert's disposal; only the fields of ``step`` are kept."""
+
+    opinion = forms.ChoiceField(
+        required=False,
+        choices=DisposalOpinion.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    to = forms.ChoiceField(
+        required=False, choices=ClueRecipient.choices, widget=forms.Select(attrs=SMALL_SELECT)
+    )
+    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={**SMALL, "rows": 3}))
+    reason = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={**SMALL, "rows": 2})
+    )
+    attachments = _MultipleFileField(required=False, widget=_MultipleFileInput(attrs=SMALL))
+
+    def __init__(self, *args: Any, step: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        wanted = STEP_FIELDS[step]
+        for name in list(self.fields):
+            if name not in wanted:
+                del self.fields[name]
+            else:
+                self.fields[name].label = wanted[name]
+        self.step = step
+        self.step_label = DisposalStepKind(step).label

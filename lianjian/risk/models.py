@@ -20,6 +20,10 @@ from lianjian.org.models import Staff, Unit
 from lianjian.risk.choices import (
     AlertLevel,
     AlertStatus,
+    ClueRecipient,
+    DisposalOpinion,
+    DisposalState,
+    DisposalStepKind,
     RiskCategory,
     RiskLine,
     RiskPointLevel,
@@ -234,6 +238,18 @@ class Alert(models.Model):
     raised_by = models.ForeignKey(
         "ScanRun", verbose_name="检出批次", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The disposal workflow (F4.5, lianjian.risk.disposal); the engine leaves these alone.
+    disposal_state = models.CharField(
+        "处置状态", max_length=16, choices=DisposalState.choices, default=DisposalState.PENDING
+    )
+    step_started_at = models.DateTimeField(
+        "本环节计时起点", null=True, blank=True, help_text="空为预警时间；进入新环节或逾期升级时重新计时"
+    )
+    disposal_opinion = models.CharField(
+        "处置结论", max_length=16, choices=DisposalOpinion.choices, blank=True, help_text="审核通过的处置意见"
+    )
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    transferred_to = models.CharField("移送对象", max_length=16, choices=ClueRecipient.choices, blank=True)
 
     objects = AlertQuerySet.as_manager()
 
@@ -248,10 +264,95 @@ class Alert(models.Model):
             models.Index(fields=["unit", "status", "level"], name="risk_alert_unit_status_idx"),
             models.Index(fields=["case"], name="risk_alert_case_idx"),
             models.Index(fields=["subject_staff", "status"], name="risk_alert_staff_idx"),
+            models.Index(fields=["disposal_state", "level"], name="risk_alert_disposal_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.rule.code} {self.case_no or self.subject_staff_id}"
+
+
+class AppendOnlyError(RuntimeError):
+    """A disposal step or attachment may not be changed or deleted once written."""
+
+
+class AlertStep(models.Model):
+    """One step of an alert's disposal, append-only: who did what, from which state to which.
+
+    Escalation by the clock is a step too (``actor`` empty = 系统), with the levels before and
+    after. The alert's ``disposal_state`` is always the ``to_state`` of its latest step.
+    """
+
+    alert = models.ForeignKey(Alert, verbose_name="预警", on_delete=models.PROTECT, related_name="steps")
+    step = models.CharField("环节", max_length=16, choices=DisposalStepKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="办理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_name = models.CharField("办理人姓名", max_length=150, default="系统")
+    from_state = models.CharField("原状态", max_length=16, choices=DisposalState.choices)
+    to_state = models.CharField("新状态", max_length=16, choices=DisposalState.choices)
+    from_level = models.CharField("原等级", max_length=16, choices=AlertLevel.choices, blank=True)
+    to_level = models.CharField("新等级", max_length=16, choices=AlertLevel.choices, blank=True)
+    opinion = models.CharField("处置意见", max_length=16, choices=DisposalOpinion.choices, blank=True)
+    note = models.TextField("说明", blank=True)
+    reason = models.TextField("理由", blank=True)
+    transferred_to = models.CharField("移送对象", max_length=16, choices=ClueRecipient.choices, blank=True)
+    at = models.DateTimeField("时间")
+
+    class Meta:
+        verbose_name = "预警处置记录"
+        verbose_name_plural = "预警处置记录"
+        ordering = ["alert", "at", "id"]
+        indexes = [models.Index(fields=["alert", "at"], name="risk_alertstep_alert_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} {self.get_step_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("处置记录只能追加，不允许修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("处置记录只能追加，不允许删除")
+
+
+class AlertAttachment(models.Model):
+    """A file attached to a verification step (核查材料).
+
+    The content lives under the data directory (``LIANJIAN_ATTACHMENT_DIR``), named by its SM3
+    digest, and is served only through the alert's scoped page; ``name`` is the uploader's file
+    name, shown and offered on download but never used as a path.
+    """
+
+    step = models.ForeignKey(
+        AlertStep, verbose_name="处置记录", on_delete=models.PROTECT, related_name="attachments"
+    )
+    name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField("文件类型", max_length=100)
+    size = models.PositiveIntegerField("大小（字节）")
+    digest = models.CharField("SM3 摘要", max_length=64)
+    uploaded_at = models.DateTimeField("上传时间")
+
+    class Meta:
+        verbose_name = "核查材料"
+        verbose_name_plural = "核查材料"
+        ordering = ["step", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("核查材料只能追加，不允许修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("核查材料只能追加，不允许删除")
 
 
 class ScanRun(models.Model):
@@ -312,6 +413,9 @@ class ScanRuleResult(models.Model):
 
 __all__ = [
     "Alert",
+    "AlertAttachment",
+    "AlertStep",
+    "AppendOnlyError",
     "RevisionAction",
     "RiskPoint",
     "RiskPointRevision",

@@ -4,7 +4,9 @@ a ``*_visible_to``."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
+from statistics import median
 from typing import Any
 
 from django.db.models import Case as When_
@@ -14,23 +16,30 @@ from django.db.models.functions import Coalesce
 from lianjian.common.permissions import Perm
 from lianjian.common.scope import Scope
 from lianjian.org.models import Unit
-from lianjian.risk.choices import AlertLevel, AlertStatus
-from lianjian.risk.models import Alert, RiskPoint, Rule
+from lianjian.risk.choices import AlertLevel, AlertStatus, DisposalOpinion, DisposalState
+from lianjian.risk.models import Alert, AlertStep, RiskPoint, Rule
 
 # Weights of the open alerts in a risk score (F4.6): 督办 counts most.
 LEVEL_WEIGHTS = {AlertLevel.NOTICE: 1, AlertLevel.WARNING: 3, AlertLevel.SUPERVISED: 5}
 
 
-def alerts_visible_to(user: Any) -> QuerySet[Alert]:
-    """Alerts in the user's 预警查看 scope: by the alert's unit (本院及下级 / 本院), the case's
-    handling department (本部门), or the person concerned — the case's handling prosecutor or the
-    alert's subject (本人)."""
-    scope: Scope = user.scope(Perm.ALERT_VIEW)
+def alerts_in_scope(user: Any, perm: Perm) -> QuerySet[Alert]:
+    """Alerts within the user's scope of ``perm``: by the alert's unit (本院及下级 / 本院), the
+    handling department — the case's, or for an alert about a person, that person's (本部门) —
+    or the person concerned: the case's handling prosecutor or the alert's subject (本人)."""
+    scope: Scope = user.scope(perm)
     q = scope.filter(unit_path="unit__path", unit="unit", department="case__department")
+    if scope.department_ids and not scope.everything:
+        q |= Q(case__isnull=True, subject_staff__department__in=sorted(scope.department_ids))
     if scope.staff_ids and not scope.everything:
         ids = sorted(scope.staff_ids)
         q |= Q(case__prosecutor__in=ids) | Q(subject_staff__in=ids)
-    return Alert.objects.filter(q).select_related("rule", "unit", "case", "subject_staff")
+    return Alert.objects.filter(q)
+
+
+def alerts_visible_to(user: Any) -> QuerySet[Alert]:
+    """Alerts in the user's 预警查看 scope (:func:`alerts_in_scope`)."""
+    return alerts_in_scope(user, Perm.ALERT_VIEW).select_related("rule", "unit", "case", "subject_staff")
 
 
 def alerts_filtered(
@@ -40,8 +49,12 @@ def alerts_filtered(
     risk_code: str | None = None,
     status: str | None = None,
     rule: str | None = None,
+    disposal_state: str | None = None,
 ) -> QuerySet[Alert]:
-    """``alerts`` narrowed by case, risk code (any of the alert's codes), status and rule code."""
+    """``alerts`` narrowed by case, risk code (any of the alert's codes), status, rule code and
+    disposal state."""
+    if disposal_state:
+        alerts = alerts.filter(disposal_state=disposal_state)
     if case_no:
         alerts = alerts.filter(case_no=case_no)
     if status:
@@ -102,3 +115,78 @@ def risk_scores(alerts: QuerySet[Alert], *, by: str) -> list[dict[str, Any]]:
         .order_by("-score", "key")
     )
     return [dict(row) for row in rows]
+
+
+def alert_steps(alert: Alert) -> QuerySet[AlertStep]:
+    """The disposal history of an alert (already fetched through a ``*_visible_to``), oldest first,
+    with the actors and attachments."""
+    return (
+        AlertStep.objects.filter(alert=alert)
+        .select_related("actor")
+        .prefetch_related("attachments")
+        .order_by("at", "id")
+    )
+
+
+TRUE_OPINIONS = (DisposalOpinion.TRUE, DisposalOpinion.PARTLY_TRUE)
+"""Opinions that confirm an alert (确认): 属实 and 部分属实."""
+
+
+@dataclass(frozen=True)
+class RuleFeedback:
+    """How a rule's alerts were disposed (F4.5 → F4.2): raised, and of those closed (办结) how many
+    were confirmed (属实/部分属实), found already corrected (已纠正) or rejected (不属实).
+
+    ``precision`` is confirmed ÷ decided, where decided counts every closed alert with an opinion
+    (已纠正 included: it was neither confirmed nor rejected by the review, see docs/risk.md).
+    """
+
+    raised: int = 0
+    confirmed: int = 0
+    corrected: int = 0
+    rejected: int = 0
+    median_days_to_close: float | None = None
+
+    @property
+    def decided(self) -> int:
+        return self.confirmed + self.corrected + self.rejected
+
+    @property
+    def precision(self) -> float | None:
+        return self.confirmed / self.decided if self.decided else None
+
+
+def rules_feedback(alerts: QuerySet[Alert]) -> dict[int, RuleFeedback]:
+    """Disposal feedback per rule id over ``alerts`` (pass a ``*_visible_to``: the figures are
+    those of the user's scope). Counts in one grouped query; the median time to close, raised to
+    closed in days, from the closed alerts' two timestamps (SQLite has no percentile function)."""
+    closed = Q(disposal_state=DisposalState.CLOSED)
+    rows = (
+        alerts.order_by()
+        .values("rule_id")
+        .annotate(
+            raised=Count("pk"),
+            confirmed=Count("pk", filter=closed & Q(disposal_opinion__in=TRUE_OPINIONS)),
+            corrected=Count("pk", filter=closed & Q(disposal_opinion=DisposalOpinion.CORRECTED)),
+            rejected=Count("pk", filter=closed & Q(disposal_opinion=DisposalOpinion.UNFOUNDED)),
+        )
+    )
+    durations: dict[int, list[float]] = {}
+    for rule_id, raised_at, closed_at in (
+        alerts.order_by()
+        .filter(closed, closed_at__isnull=False)
+        .values_list("rule_id", "raised_at", "closed_at")
+    ):
+        if closed_at is None:
+            continue
+        durations.setdefault(rule_id, []).append((closed_at - raised_at).total_seconds() / 86400)
+    return {
+        row["rule_id"]: RuleFeedback(
+            raised=row["raised"],
+            confirmed=row["confirmed"],
+            corrected=row["corrected"],
+            rejected=row["rejected"],
+            median_days_to_close=median(durations[row["rule_id"]]) if row["rule_id"] in durations else None,
+        )
+        for row in rows
+    }

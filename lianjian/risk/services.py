@@ -20,6 +20,19 @@ from lianjian.org.models import Unit
 from lianjian.risk.catalogue.rules import STANDARD_RULES
 from lianjian.risk.catalogue.spec import RuleSpec
 from lianjian.risk.choices import AlertLevel, Recipient, RiskCategory, RiskLine, RiskPointLevel
+from lianjian.risk.disposal import (
+    DisposalError,
+    DisposalForbidden,
+    EscalationResult,
+    alert_approve,
+    alert_propose,
+    alert_reopen,
+    alert_return,
+    alert_sign,
+    alert_transfer,
+    alert_verify,
+    alerts_escalate,
+)
 from lianjian.risk.engine import kind_of, validate_params
 from lianjian.risk.models import (
     RevisionAction,
@@ -29,6 +42,22 @@ from lianjian.risk.models import (
     RuleOverride,
     RuleRevision,
 )
+
+# The disposal workflow's services live in lianjian.risk.disposal (with its state machine and
+# deadlines); they are re-exported here, where callers look for writes.
+__all__ = [
+    "DisposalError",
+    "DisposalForbidden",
+    "EscalationResult",
+    "alert_approve",
+    "alert_propose",
+    "alert_reopen",
+    "alert_return",
+    "alert_sign",
+    "alert_transfer",
+    "alert_verify",
+    "alerts_escalate",
+]
 
 STANDARD_POINTS = Path(__file__).parent / "catalogue" / "standard_points.json"
 CATALOGUE_EPOCH = date(2020, 1, 1)  # effective date of the preloaded library (seed 000 is in force)

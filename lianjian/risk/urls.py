@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lianjian.risk import views
+from lianjian.risk import disposal_views, views
 
 app_name = "risk"
 urlpatterns = [
@@ -11,12 +11,19 @@ urlpatterns = [
     path("points/<int:pk>/revise/", views.point_revise, name="point_revise"),
     path("points/<int:pk>/retire/", views.point_retire, name="point_retire"),
     path("rules/", views.rule_list, name="rule_list"),
+    path("feedback/", disposal_views.rule_feedback, name="rule_feedback"),
     path("rules/<str:code>/", views.rule_detail, name="rule_detail"),
     path("rules/<str:code>/edit/", views.rule_change_view, name="rule_change"),
     path("rules/<str:code>/backtest/", views.rule_backtest, name="rule_backtest"),
     path("rules/<str:code>/override/", views.rule_override_view, name="rule_override"),
     path("alerts/", views.alert_list, name="alert_list"),
     path("alerts/<int:pk>/", views.alert_detail, name="alert_detail"),
+    path("alerts/<int:pk>/steps/<str:step>/", disposal_views.alert_step, name="alert_step"),
+    path(
+        "alerts/<int:pk>/attachments/<int:attachment_pk>/",
+        disposal_views.alert_attachment,
+        name="alert_attachment",
+    ),
     path("runs/", views.run_list, name="run_list"),
     path("runs/start/", views.scan_start, name="scan_start"),
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),

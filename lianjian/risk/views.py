@@ -26,8 +26,8 @@ from lianjian.common.listing import XLSX, Button, Column, query_without
 from lianjian.common.permissions import Perm
 from lianjian.common.views import require_perm
 from lianjian.org.models import Unit
+from lianjian.risk import disposal_views, ui
 from lianjian.risk import forms as risk_forms
-from lianjian.risk import ui
 from lianjian.risk.choices import AlertStatus, Recipient
 from lianjian.risk.engine import RuleParamsError, scan_backtest, scan_run
 from lianjian.risk.models import Alert, RiskPoint, Rule, ScanRun
@@ -326,7 +326,14 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         Column("版本", lambda r: r.version),
         Column("待处置预警", lambda r: open_counts.get(r.pk, 0)),
     ]
-    return ui.render_risk_list(request, title="检测规则", queryset=rules, columns=columns, filter_form=form)
+    toolbar = (
+        [Button("规则处置反馈", reverse("risk:rule_feedback"), "btn-outline-secondary")]
+        if user.has_lianjian_perm(Perm.RISK_MANAGE)
+        else []
+    )
+    return ui.render_risk_list(
+        request, title="检测规则", queryset=rules, columns=columns, filter_form=form, toolbar=toolbar
+    )
 
 
 def _rule_of(request: HttpRequest, code: str) -> Rule:
@@ -364,6 +371,10 @@ def rule_detail(request: HttpRequest, code: str) -> HttpResponse:
         "can_override": manages and kind is not None and ui.units_risk_manageable_by(user).exists(),
         "can_view_alerts": user.has_lianjian_perm(Perm.ALERT_VIEW),
         "can_view_runs": user.has_lianjian_perm(Perm.SCAN_RUN),
+        "feedback": (
+            disposal_views.rule_feedback_of(user, rule) if user.has_lianjian_perm(Perm.ALERT_VIEW) else []
+        ),
+        "can_view_feedback": user.has_lianjian_perm(Perm.RISK_MANAGE),
     }
     return render(request, "risk/rule_detail.html", context)
 
@@ -512,7 +523,9 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         alerts = ui.alert_search(
-            alerts_filtered(alerts, risk_code=data["risk_code"], rule=data["rule"]),
+            alerts_filtered(
+                alerts, risk_code=data["risk_code"], rule=data["rule"], disposal_state=data["disposal_state"]
+            ),
             level=data["level"],
             unit=form.selected_unit(),
             since=data["since"],
@@ -539,6 +552,11 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         BadgeColumn(
             "状态", lambda a: a.get_status_display(), css=lambda a: ui.STATUS_BADGES.get(a.status, "")
         ),
+        BadgeColumn(
+            "处置状态",
+            lambda a: a.get_disposal_state_display(),
+            css=lambda a: disposal_views.DISPOSAL_BADGES.get(a.disposal_state, ""),
+        ),
     ]
     return ui.render_risk_list(
         request, title="预警", queryset=alerts, columns=columns, filter_form=form, summary=summary
@@ -563,6 +581,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "params_json": ui.pretty_json(params if params is not None else alert.rule.params),
         "params_from_evidence": params is not None,
         "can_view_rule": user.has_lianjian_perm(Perm.RISK_VIEW),
+        **disposal_views.disposal_context(user, alert),
     }
     return render(request, "risk/alert_detail.html", context)
 

@@ -89,7 +89,8 @@ def test_each_persona_sees_the_alerts_of_their_scope(
     system_admin: User,
 ) -> None:
     assert visible(county_prosecutor) == ["about_me", "own", "resolved"]
-    assert visible(department_head) == ["colleague", "own", "resolved"]
+    # 本部门 reaches the department's cases and the alerts about its staff (about_me: A100).
+    assert visible(department_head) == ["about_me", "colleague", "own", "resolved"]
     assert visible(city_supervisor) == ["about_me", "colleague", "county_b", "own", "resolved"]
     assert visible(outsider) == ["other"]
     assert visible(system_admin) == []  # 三员分立: administrators see no business data

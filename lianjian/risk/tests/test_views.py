@@ -857,6 +857,7 @@ def test_an_alert_row_shows_level_codes_rule_unit_and_status(client, county_pros
         CASE,
         "",
         "待处置",
+        "待签收",
     ]
     assert '<span class="badge text-bg-info">提示</span>' in _html(response)
 
@@ -900,6 +901,7 @@ def test_alerts_export_to_excel_within_scope(client, county_prosecutor, alerts):
         "案件编号",
         "涉及人员",
         "状态",
+        "处置状态",
     ]
     assert [row[1:7] for row in rows[1:]] == [
         ["提示", "上级院对案件作出指令", "GX01", "R-GX01", "兰州市城关区人民检察院", CASE]
