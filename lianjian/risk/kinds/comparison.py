@@ -470,10 +470,10 @@ class Comparison(DetectorKind):
         # Read out, not nested: a window query inside ``IN`` may be planned as a rescanned inner
         # side of a nested loop (the whole window once per outer row) when statistics are stale —
         # seen on PostgreSQL: one query of a 2,000-case scan ran for over an hour.
-        level = Coalesce(KT("data__level"), Value(""), output_field=models.TextField())
+        at_level_of = Coalesce(KT("data__level"), Value(""), output_field=models.TextField())
         differing = {
             case_no
-            for case_no, kind_of, at_level, decision in answering.annotate(_level=level)
+            for case_no, kind_of, at_level, decision in answering.annotate(_level=at_level_of)
             .order_by()
             .values_list("case_no", "type", "_level", "_decision")
             if kind_of == T.DECIDED
