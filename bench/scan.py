@@ -71,12 +71,16 @@ def _bare_pass(repeat: int) -> float:
 
 
 def _new_events(count: int) -> list[str]:
-    """``count`` new events: the events of existing cases copied onto new case numbers."""
+    """``count`` new events: the events of existing cases copied onto new case numbers. The ids and
+    case numbers carry this run's time, so that a second run on the same database adds new events
+    again instead of re-importing (unchanged) the first run's."""
     from lianjian.cases.models import Event
 
+    stamp = time.strftime("%Y%m%d%H%M%S")
     lines: list[str] = []
     rows = (
         Event.objects.exclude(type="CORRECTED")  # a correction names an event of its own case
+        .exclude(event_id__startswith="BENCH")  # copies of an earlier run's copies
         .order_by("-id")
         .select_related("unit", "actor")
         .values_list("case_no", "event_id", "unit__code", "type", "occurred_at", "actor__staff_no", "data")
@@ -86,8 +90,8 @@ def _new_events(count: int) -> list[str]:
             json.dumps(
                 {
                     "record": "event",
-                    "event_id": f"BENCH-{event_id}",
-                    "case_no": f"{case_no}-增",
+                    "event_id": f"BENCH{stamp}-{event_id}",
+                    "case_no": f"{case_no}-增{stamp}",
                     "unit": unit,
                     "type": kind,
                     "occurred_at": occurred_at.isoformat(),
