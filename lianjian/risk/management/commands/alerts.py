@@ -28,6 +28,9 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         "raised_at": alert.raised_at.isoformat(),
         "last_seen_at": alert.last_seen_at.isoformat(),
         "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
+        "disposal_state": alert.disposal_state,
+        "disposal_opinion": alert.disposal_opinion or None,
+        "closed_at": alert.closed_at.isoformat() if alert.closed_at else None,
         "evidence": alert.evidence,
     }
 
@@ -67,6 +70,7 @@ class Command(BaseCommand):
             who = alert.case_no or (alert.subject_staff.staff_no if alert.subject_staff else "")
             self.stdout.write(
                 f"{alert.pk:>7} {alert.get_level_display()} {alert.get_status_display()} "
+                f"{alert.get_disposal_state_display()} "
                 f"{'/'.join(alert.risk_codes)} {alert.rule.code} {who} {alert.title}"
             )
         self.stdout.write(f"共 {count:,} 条预警")
