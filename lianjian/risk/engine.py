@@ -35,7 +35,7 @@ from pydantic import ValidationError
 from lianjian.audit.services import audit_record
 from lianjian.cases.models import Case, Event
 from lianjian.org.models import Unit
-from lianjian.risk.choices import AlertStatus, ScanMode, ScanStatus
+from lianjian.risk.choices import ALERT_LEVEL_ORDER, AlertStatus, ScanMode, ScanStatus
 from lianjian.risk.kinds import KINDS
 from lianjian.risk.kinds.base import DetectorKind, Finding, ScanContext, StrictModel, chunks
 from lianjian.risk.models import Alert, Rule, RuleOverride, ScanRuleResult, ScanRun
@@ -193,16 +193,21 @@ def _reach(rule: Rule, kind: DetectorKind, ctx: ScanContext) -> Q:
     return reach
 
 
-def _existing(rule: Rule, fingerprints: Collection[str]) -> dict[str, tuple[int, str]]:
-    found: dict[str, tuple[int, str]] = {}
+def _existing(rule: Rule, fingerprints: Collection[str]) -> dict[str, tuple[int, str, str]]:
+    """The alerts of ``rule`` already raised for ``fingerprints``: fingerprint → (id, status, level)."""
+    found: dict[str, tuple[int, str, str]] = {}
     for chunk in chunks(fingerprints):
         found.update(
-            (fp, (pk, status))
-            for pk, fp, status in Alert.objects.filter(rule=rule, fingerprint__in=chunk).values_list(
-                "pk", "fingerprint", "status"
+            (fp, (pk, status, level))
+            for pk, fp, status, level in Alert.objects.filter(rule=rule, fingerprint__in=chunk).values_list(
+                "pk", "fingerprint", "status", "level"
             )
         )
     return found
+
+
+def _higher_level(a: str, b: str) -> str:
+    return a if ALERT_LEVEL_ORDER.get(a, 0) >= ALERT_LEVEL_ORDER.get(b, 0) else b
 
 
 def _apply(
@@ -227,8 +232,8 @@ def _apply(
         )
     )
     fresh = [fp for fp in by_fp if fp not in existing]
-    reopened = [fp for fp, (_, status) in existing.items() if status != AlertStatus.OPEN]
-    still = [fp for fp, (_, status) in existing.items() if status == AlertStatus.OPEN]
+    reopened = [fp for fp, (_, status, _) in existing.items() if status != AlertStatus.OPEN]
+    still = [fp for fp, (_, status, _) in existing.items() if status == AlertStatus.OPEN]
     gone = sorted(open_in_reach - set(by_fp))
     outcome.new += len(fresh) + len(reopened)
     outcome.still_open += len(still)
@@ -260,6 +265,8 @@ def _apply(
     for chunk in chunks(still):
         Alert.objects.filter(rule=rule, fingerprint__in=chunk).update(last_seen_at=now)
     for fp in reopened:
+        # The finding is back: open again and raised anew, but never at a lower level than it had
+        # reached (an escalation for an overdue disposal step stays).
         f = by_fp[fp]
         Alert.objects.filter(rule=rule, fingerprint=fp).update(
             status=AlertStatus.OPEN,
@@ -267,7 +274,7 @@ def _apply(
             last_seen_at=now,
             raised_at=now,
             raised_by=run,
-            level=f.level or rule.level,
+            level=_higher_level(existing[fp][2], f.level or rule.level),
             evidence=f.evidence,
             title=(f.title or rule.name)[:300],
         )

@@ -89,6 +89,25 @@ def test_an_alert_no_longer_found_is_resolved_and_found_again_reopens(installed:
     assert list(RuleRevision.objects.filter(rule=rule).values_list("version", flat=True)) == [1, 2, 3]
 
 
+def test_a_finding_found_again_keeps_the_level_its_alert_had_reached(installed: None) -> None:
+    _case, lines = directive_case()
+    load(organisation(*lines))
+    scan_run(full=True, as_of=AS_OF, rules=["R-GX01"])
+    rule = Rule.objects.get(code="R-GX01")
+    Alert.objects.filter(rule=rule).update(level="SUPERVISED")  # escalated for an overdue step
+    rule_change(rule=rule, actor=None, reason="试验", params={"events": [{"type": "SENSITIVE"}], "lines": []})
+    scan_run(full=True, as_of=AS_OF, rules=["R-GX01"])
+    rule_change(
+        rule=rule, actor=None, reason="恢复", params={"events": [{"type": "SUPERIOR_DIRECTIVE"}], "lines": []}
+    )
+
+    scan_run(full=True, as_of=AS_OF, rules=["R-GX01"])
+
+    alert = Alert.objects.get(rule=rule)
+    assert rule.level != "SUPERVISED"
+    assert (alert.status, alert.level) == (AlertStatus.OPEN, "SUPERVISED")
+
+
 def test_incremental_scans_look_only_at_changed_cases(installed: None) -> None:
     first, lines = directive_case()
     load(organisation(*lines))
