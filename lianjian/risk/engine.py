@@ -206,8 +206,11 @@ def _existing(rule: Rule, fingerprints: Collection[str]) -> dict[str, tuple[int,
     return found
 
 
+_LEVEL_RANK: dict[str, int] = {str(level): rank for level, rank in ALERT_LEVEL_ORDER.items()}
+
+
 def _higher_level(a: str, b: str) -> str:
-    return a if ALERT_LEVEL_ORDER.get(a, 0) >= ALERT_LEVEL_ORDER.get(b, 0) else b
+    return a if _LEVEL_RANK.get(a, 0) >= _LEVEL_RANK.get(b, 0) else b
 
 
 def _apply(
@@ -415,6 +418,9 @@ def scan_run(
     selected = Rule.objects.order_by("code")
     if rules is not None:
         selected = selected.filter(code__in=list(rules))
+    if not full:
+        whole_population = [name for name, kind in KINDS.items() if not kind.incremental]
+        selected = selected.exclude(kind__in=whole_population)
     outcomes: list[RuleOutcome] = []
     if case_count != 0:
         batched = _batched_findings(list(selected), base)

@@ -225,6 +225,10 @@ class DetectorKind:
     # A kind that can evaluate many rules in one pass over the data sets this and overrides
     # ``detect_many``; the engine then runs its plain rules together.
     batches: ClassVar[bool] = False
+    # False for statistics over a whole population (a prosecutor's rate against the department's):
+    # one new case barely moves them, and recomputing the departments an import touches costs
+    # about as much as a full pass. Such rules run in full scans only (the daily scan, F13.5).
+    incremental: ClassVar[bool] = True
 
     def detect(self, ctx: ScanContext, params: Any) -> Iterator[Finding]:
         raise NotImplementedError

@@ -143,6 +143,7 @@ class PeerOutlier(DetectorKind):
     label = "同部门偏离"
     subject = "staff"
     Params = PeerOutlierParams
+    incremental = False  # department rates: full scans only (see DetectorKind.incremental)
 
     def detect(self, ctx: ScanContext, params: Any) -> Iterator[Finding]:
         """Findings for the prosecutors in scope, each against all of their department's cases."""

@@ -89,6 +89,23 @@ def test_an_alert_no_longer_found_is_resolved_and_found_again_reopens(installed:
     assert list(RuleRevision.objects.filter(rule=rule).values_list("version", flat=True)) == [1, 2, 3]
 
 
+def test_department_rates_are_left_to_full_scans(installed: None) -> None:
+    _first, lines = directive_case()
+    load(organisation(*lines))
+    full = scan_run(full=True, as_of=AS_OF)
+    _second, more = directive_case()
+    load(more)
+
+    incremental = scan_run(as_of=AS_OF)
+
+    peer_rules = set(Rule.objects.filter(kind="peer_outlier").values_list("code", flat=True))
+    assert peer_rules and not KINDS["peer_outlier"].incremental
+    assert peer_rules <= {o.rule for o in full.outcomes}
+    assert incremental.mode == ScanMode.INCREMENTAL
+    assert not peer_rules & {o.rule for o in incremental.outcomes}
+    assert "R-GX01" in {o.rule for o in incremental.outcomes}
+
+
 def test_a_finding_found_again_keeps_the_level_its_alert_had_reached(installed: None) -> None:
     _case, lines = directive_case()
     load(organisation(*lines))
