@@ -189,15 +189,13 @@ class TimeLimitKind(DetectorKind):
         clocks = (
             self._stage_clocks(ctx, params) if params.mode == "stage" else self._event_clocks(ctx, params)
         )
-        refs = case_refs({c.case_no for c in clocks})
         as_of_day = local_day(ctx.as_of)
+        judged: list[tuple[_Clock, LimitChoice, Deadline, datetime | None, tuple[str, int, str | None]]] = []
         for clock in clocks:
-            ref = refs.get(clock.case_no)
             choice = choose(params, clock)
-            if ref is None or choice is None:
+            if choice is None:
                 continue
             code = choice.code
-            limit = TIME_LIMITS[code]
             start = local_day(clock.start_at)
             deadline = compute_deadline(
                 start,
@@ -211,9 +209,17 @@ class TimeLimitKind(DetectorKind):
             )
             done = clock.end_at if clock.end_at is not None and clock.end_at <= ctx.as_of else None
             finding = self._judge(clock, deadline, done, as_of_day, params, code)
-            if finding is None:
+            if finding is not None:
+                judged.append((clock, choice, deadline, done, finding))
+        # The projection of the cases found late only (most candidates are in time).
+        refs = case_refs({clock.case_no for clock, *_ in judged})
+        for clock, choice, deadline, done, (state, days, level) in judged:
+            ref = refs.get(clock.case_no)
+            if ref is None:
                 continue
-            state, days, level = finding
+            code = choice.code
+            limit = TIME_LIMITS[code]
+            start = local_day(clock.start_at)
             yield Finding(
                 fingerprint=f"{clock.fingerprint}:{state}",
                 unit_id=ref.unit_id,
@@ -340,6 +346,7 @@ class TimeLimitKind(DetectorKind):
                 "case__returned_at",
             )
             .annotate(first_end=first_end)
+            .order_by()  # not the model's (case, number), which joins and sorts by the case's ordering
         )
         clocks: list[_Clock] = []
         for row in stages.iterator(chunk_size=2000):
@@ -409,6 +416,7 @@ class TimeLimitKind(DetectorKind):
             .filter(candidates)
             .annotate(first_end=first_end)
             .values("case_no", "event_id", "occurred_at", "data", "first_end")
+            .order_by()  # each start is its own clock: no sort of the candidates needed
         )
         rows = list(starts.iterator(chunk_size=2000))
         case_nos = sorted({r["case_no"] for r in rows})
