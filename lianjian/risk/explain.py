@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
+
 from lianjian.cases.choices import EventType, LawyerRole
 from lianjian.org.choices import Decision, NonProsecutionKind, RelationKind, StaffPosition
 
@@ -160,7 +161,8 @@ def explain_comparison(evidence: Mapping[str, Any], title: str) -> str:
         proposed_data, decided_data = proposal.get("data") or {}, decision.get("data") or {}
         text = (
             f"承办检察官于 {_day(proposal.get('occurred_at'))} 提出{_decision_label(proposed_data)}的意见，"
-            f"{_day(decision.get('occurred_at'))} 作出的决定却为{_decision_label(decided_data)}，与承办意见不一致"
+            f"{_day(decision.get('occurred_at'))} 作出的决定却为{_decision_label(decided_data)}，"
+            "与承办意见不一致"
         )
         count = int(evidence.get("count") or len(pairs))
         return text + (f"（本案共 {count} 次）。" if count > 1 else "。")
@@ -176,7 +178,7 @@ def explain_conflict(evidence: Mapping[str, Any], title: str) -> str:
     role = _label(LawyerRole, evidence.get("role")) or "律师"
     lawyer = f"{evidence.get('lawyer_name') or ''}（{_get(evidence, 'lawyer')}）"
     engaged = evidence.get("engaged_at") or []
-    since = f"{_day(engaged[0])} 受委托" if isinstance(engaged, list) and engaged else "受委托"
+    since = f"于 {_day(engaged[0])} 受委托" if isinstance(engaged, list) and engaged else "受委托"
     if _get(evidence, "check") == "RELATION":
         relations = evidence.get("relations") or []
         kinds = "、".join(
@@ -184,14 +186,15 @@ def explain_conflict(evidence: Mapping[str, Any], title: str) -> str:
         )
         prosecutor = evidence.get("prosecutor_name") or _get(evidence, "prosecutor")
         return (
-            f"本案{role}{lawyer}于 {since}，承办检察官{prosecutor}与其登记有{kinds or '社会'}关系，"
+            f"本案{role}{lawyer}{since}，承办检察官{prosecutor}与其登记有{kinds or '社会'}关系，"
             "依照回避规定应当申请回避，但案件中未见回避记录。"
         )
     former = evidence.get("former_staff_name") or _get(evidence, "former_staff")
     if evidence.get("served_here"):
-        return f"本案{role}{lawyer}于 {since}，其系本院离任人员{former}（{_day(evidence.get('left_on'))} 离任）。"
+        left = _day(evidence.get("left_on"))
+        return f"本案{role}{lawyer}{since}，其系本院离任人员{former}（{left} 离任），应当回避而未回避。"
     return (
-        f"本案{role}{lawyer}于 {since}，其原为检察人员{former}，{_day(_get(evidence, 'left_on'))} 离任，"
+        f"本案{role}{lawyer}{since}，其原为检察人员{former}，{_day(_get(evidence, 'left_on'))} 离任，"
         f"离任未满规定年限（{_day(_get(evidence, 'barred_until'))} 前）即担任本案{role}。"
     )
 
@@ -202,7 +205,10 @@ def explain_key_node(evidence: Mapping[str, Any], title: str) -> str:
     if not events:
         raise MissingEvidence("events")
     first = events[0]
-    text = f"案件于 {_day(first.get('occurred_at'))} 发生“{_event_label(first)}”，属于规则“{title}”关注的关键节点"
+    text = (
+        f"案件于 {_day(first.get('occurred_at'))} 发生“{_event_label(first)}”，"
+        f"属于规则“{title}”关注的关键节点"
+    )
     count = int(evidence.get("event_count") or len(events))
     return text + (f"（本案共 {count} 次）。" if count > 1 else "。")
 

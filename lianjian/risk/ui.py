@@ -518,7 +518,7 @@ def alert_views(user: Any) -> list[str]:
 
 
 def unit_view_label(user: Any) -> str:
-    """"本院预警", or "本院及下级院预警" when the user's scope reaches subordinate units."""
+    """ "本院预警", or "本院及下级院预警" when the user's scope reaches subordinate units."""
     scope: Scope = user.scope(Perm.ALERT_VIEW)
     return "本院及下级院预警" if scope.everything or scope.subtree_paths else "本院预警"
 

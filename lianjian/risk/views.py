@@ -30,8 +30,8 @@ from lianjian.org.models import Unit
 from lianjian.risk import disposal_views, ui
 from lianjian.risk import forms as risk_forms
 from lianjian.risk.choices import AlertStatus, Recipient
-from lianjian.risk.explain import alert_explanation
 from lianjian.risk.engine import RuleParamsError, scan_backtest, scan_run
+from lianjian.risk.explain import alert_explanation
 from lianjian.risk.models import Alert, RiskPoint, Rule, ScanRun
 from lianjian.risk.selectors import alerts_filtered, alerts_visible_to, rules_for_codes
 from lianjian.risk.services import (
@@ -74,6 +74,11 @@ def _points_of_unit_url(unit: Unit | None) -> str:
 
 def _level_css(obj: Any) -> str:
     return ui.LEVEL_BADGES.get(obj.level, "text-bg-light")
+
+
+def _phases(point: RiskPoint) -> list[tuple[str, list[str]]]:
+    """A point's control measures by phase (前期预防 / 中期监控 / 后期处置)."""
+    return [("前期预防", point.prevent), ("中期监控", point.monitor), ("后期处置", point.dispose)]
 
 
 CATALOGUE_NOTE = "标准库与本单位及上级院本地库中现行的风险点（本地风险点替代同编码的标准库风险点）"
@@ -162,7 +167,7 @@ def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "library": ui.library_label(point),
         "status": ui.point_status(point, ui.today()),
         "level_css": ui.POINT_LEVEL_BADGES[point.level],
-        "phases": [("前期预防", point.prevent), ("中期监控", point.monitor), ("后期处置", point.dispose)],
+        "phases": _phases(point),
         "rules": [{"rule": r, "css": _level_css(r)} for r in rules_for_codes([point.code])[point.code]],
         "revisions": ui.point_revisions(point),
         "can_manage": can_manage,
@@ -646,13 +651,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "figures": ui.evidence_figures(evidence),
         "params_json": ui.pretty_json(params if params is not None else alert.rule.params),
         "params_from_evidence": params is not None,
-        "points": [
-            {
-                "point": point,
-                "phases": [("前期预防", point.prevent), ("中期监控", point.monitor), ("后期处置", point.dispose)],
-            }
-            for point in points
-        ],
+        "points": [{"point": point, "phases": _phases(point)} for point in points],
         "missing_codes": missing_codes,
         "can_view_rule": user.has_lianjian_perm(Perm.RISK_VIEW),
         "case_url": _case_url(alert.case_no) if can_view_case else None,
