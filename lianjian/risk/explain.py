@@ -111,8 +111,8 @@ def explain_time_limit(evidence: Mapping[str, Any], title: str) -> str:
 
 def _decision_label(decision: Mapping[str, Any]) -> str:
     label = _label(Decision, decision.get("decision"))
-    if decision.get("kind"):
-        label = _label(NonProsecutionKind, decision["kind"]) or label
+    if decision.get("kind") in NonProsecutionKind.values:
+        label = _label(NonProsecutionKind, decision["kind"])
     return label
 
 
