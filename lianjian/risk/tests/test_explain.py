@@ -101,7 +101,8 @@ def test_comparison_sentence_deviation_and_decision_against_proposal():
         "judged_at": "2026-05-06T10:00:00+08:00",
     }
     assert explain("comparison", sentence) == (
-        "检察机关量刑建议 12 个月，法院于 2026-05-06 判处 20 个月，高于建议 8 个月，超出规则允许的 3 个月偏离。"
+        "检察机关量刑建议 12 个月，法院于 2026-05-06 判处 20 个月，高于建议 8 个月，"
+        "超出规则允许的 3 个月偏离。"
     )
     against = {
         "events": [
@@ -197,7 +198,8 @@ def test_person_level_kinds_concentration_and_peer_outlier():
         "params": {"min_share": 0.3},
     }
     assert explain("concentration", concentration) == (
-        "何平在 2025-07-01 至 2026-06-30 承办的 10 件案件中，有 6 件由律师邓律代理，占 60%，超过规则设定的 30%。"
+        "何平在 2025-07-01 至 2026-06-30 承办的 10 件案件中，有 6 件由律师邓律代理，"
+        "占 60%，超过规则设定的 30%。"
     )
     outlier = {
         "prosecutor": "A100",
@@ -216,8 +218,8 @@ def test_person_level_kinds_concentration_and_peer_outlier():
         "params": {"label": "不起诉率"},
     }
     assert explain("peer_outlier", outlier) == (
-        "何平在 2025-07-01 至 2026-06-30 不起诉率为 50%（5/10），同部门（第二检察部）其他 3 名检察官合计为 10%"
-        "（2/20），是同部门的 5 倍，明显偏离同部门水平。"
+        "何平在 2025-07-01 至 2026-06-30 不起诉率为 50%（5/10），"
+        "同部门（第二检察部）其他 3 名检察官合计为 10%（2/20），是同部门的 5 倍，明显偏离同部门水平。"
     )
 
 
