@@ -54,27 +54,15 @@ def alerts(org: Any) -> dict[str, Alert]:
     """Four directed cases (one per prosecutor above), scanned by R-GX01 (上级院指令, 提示)."""
     risk_catalogue_install()
     lines = []
+    received = {"line": "CRIMINAL", "case_type": "PROSECUTION_REVIEW"}
+    decided = {"decision": "PROSECUTE", "level": "PROSECUTOR"}
     for n, (case, (unit, prosecutor)) in enumerate(CASES.items()):
-        received = {"line": "CRIMINAL", "case_type": "PROSECUTION_REVIEW"}
+        assigned = {"prosecutor": prosecutor, "department": "D2"}
         lines += [
             _event(f"C{n}-1", case, unit, "RECEIVED", "2026-03-02", received),
-            _event(
-                f"C{n}-2",
-                case,
-                unit,
-                "ASSIGNED",
-                "2026-03-02",
-                {"prosecutor": prosecutor, "department": "D2"},
-            ),
+            _event(f"C{n}-2", case, unit, "ASSIGNED", "2026-03-02", assigned),
             _event(f"C{n}-3", case, unit, "SUPERIOR_DIRECTIVE", "2026-03-05", {"kind": "CORRECT"}),
-            _event(
-                f"C{n}-4",
-                case,
-                unit,
-                "DECIDED",
-                "2026-03-20",
-                {"decision": "PROSECUTE", "level": "PROSECUTOR"},
-            ),
+            _event(f"C{n}-4", case, unit, "DECIDED", "2026-03-20", decided),
         ]
     result = import_batch_run(actor=None, source_name="alerts.jsonl", lines_or_reader=lines)
     assert result.is_accepted, [(i.location.line, i.field, i.message) for i in result.issues]
