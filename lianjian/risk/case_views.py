@@ -11,6 +11,7 @@ this module composes them with the alerts. A case outside the user's 案件查�
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -63,6 +64,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return ui.render_risk_list(request, title="案件查询", queryset=cases, columns=columns, filter_form=form)
 
 
+def _duration(value: timedelta | None) -> str:
+    """A stage's suspended time in days and hours ("—" when none)."""
+    if not value:
+        return "—"
+    hours = value.seconds // 3600
+    return f"{value.days} 日" + (f" {hours} 小时" if hours else "")
+
+
 def _value_text(value: Any) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, default=str)
@@ -108,7 +117,7 @@ def case_detail(request: HttpRequest, case_no: str) -> HttpResponse:
             "type_label": labels.get(event.type, ""),
             "unit": event.unit.name if event.unit_id else "",
             "actor": event.actor.name if event.actor else event.actor_no,
-            "data": [(str(k), _value_text(v)) for k, v in (event.data or {}).items()],
+            "data": [(str(k), _value_text(v)) for k, v in sorted((event.data or {}).items())],
             "rules": sorted(set(named.get(event.event_id, []))),
         }
         for event in events_of_case_visible_to(user, case.case_no)
@@ -120,7 +129,11 @@ def case_detail(request: HttpRequest, case_no: str) -> HttpResponse:
         "case": case,
         "case_type": CASE_TYPES.get(case.case_type, case.case_type),
         "stages": [
-            {"stage": stage, "case_type": CASE_TYPES.get(stage.case_type, stage.case_type)}
+            {
+                "stage": stage,
+                "case_type": CASE_TYPES.get(stage.case_type, stage.case_type),
+                "suspended": _duration(stage.suspended_total),
+            }
             for stage in stages_of(case)
         ],
         "lawyers": lawyers_of(case),

@@ -670,7 +670,7 @@ def alert_timeline(user: Any, alert: Alert) -> tuple[list[dict[str, Any]], bool]
                     "event_id": event.event_id,
                     "type": event.type,
                     "type_label": labels.get(event.type, ""),
-                    "data": [(str(k), _compact(v)) for k, v in (event.data or {}).items()],
+                    "data": [(str(k), _compact(v)) for k, v in sorted((event.data or {}).items())],
                     "is_key": event.event_id in key_ids,
                 }
                 for event in events
