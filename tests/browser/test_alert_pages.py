@@ -23,7 +23,11 @@ def log_in(page: Any, base: str, username: str, password: str) -> None:
 
 
 def test_the_department_head_goes_from_the_tab_to_the_case_and_its_alert(
-    live_server, page, department_head, password, alerts  # noqa: F811
+    live_server,
+    page,
+    department_head,
+    password,
+    alerts,  # noqa: F811
 ) -> None:
     log_in(page, live_server.url, "head", password)
     page.goto(f"{live_server.url}/risk/alerts/")
