@@ -15,9 +15,11 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 
 from lianjian.cases.choices import EventType, LawyerRole
+from lianjian.cases.models import Case
 from lianjian.org.choices import Decision, NonProsecutionKind, RelationKind, StaffPosition
 
 logger = logging.getLogger(__name__)
@@ -169,8 +171,34 @@ def explain_comparison(evidence: Mapping[str, Any], title: str) -> str:
     values = _get(evidence, "values")
     if not isinstance(values, Mapping):
         raise MissingEvidence("values")
-    shown = "；".join(f"{k}：{v if v not in (None, '') else '（空）'}" for k, v in values.items())
+    shown = "；".join(f"{_field_label(k)}：{_field_value(k, v)}" for k, v in values.items())
     return f"案件数据比对发现：{title}。比对的数据为 {shown}。"
+
+
+def _case_field(name: str) -> Any:
+    try:
+        return Case._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _field_label(name: str) -> str:
+    """A case field's Chinese name (its ``verbose_name``), else the name as stored."""
+    field = _case_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
+def _field_value(name: str, value: Any) -> str:
+    """A compared value as staff read it: a choice's label, 是/否, （空）, or the value."""
+    if value is None or value == "" or value == []:
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    field = _case_field(name)
+    choices = dict(getattr(field, "choices", None) or [])
+    if isinstance(value, list):
+        return "、".join(str(choices.get(item, item)) for item in value)
+    return str(choices.get(value, value))
 
 
 def explain_conflict(evidence: Mapping[str, Any], title: str) -> str:

@@ -359,3 +359,21 @@ def test_the_case_list_searches_within_scope(client, department_head, city_super
     assert listed(outsider, "case_no=620102") == []
     html = _html(_get(client, department_head, "/risk/cases/"))
     assert f'href="{reverse("risk:case_detail", args=[CASE_A])}"' in html
+
+
+def test_the_alert_list_and_case_page_queries_do_not_grow_with_rows(client, city_supervisor, org, alerts):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(city_supervisor)
+    client.get("/risk/alerts/")  # the first request of a session records it
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    one = queries(f"/risk/alerts/?department={org.criminal_b.pk}")
+    three = queries("/risk/alerts/")
+    assert one == three <= 25
+    assert queries(reverse("risk:case_detail", args=[CASE_A])) <= 25

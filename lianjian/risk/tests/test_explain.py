@@ -127,6 +127,13 @@ def test_comparison_sentence_deviation_and_decision_against_proposal():
     )
 
 
+def test_comparison_of_two_case_values_names_the_fields_in_chinese():
+    evidence = {"values": {"proposal_decision": "PROSECUTE", "decision": "NON_PROSECUTE", "has_plea": None}}
+    assert explain("comparison", evidence) == (
+        f"案件数据比对发现：{TITLE}。比对的数据为 承办人意见：起诉；决定：不起诉；认罪认罚：（空）。"
+    )
+
+
 def test_conflict_relation_and_former_staff():
     relation = {
         "check": "RELATION",
