@@ -11,6 +11,7 @@ nothing to say; the page never fails on odd evidence.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -88,8 +89,11 @@ def explain_time_limit(evidence: Mapping[str, Any], title: str) -> str:
     limit = _get(evidence, "time_limit")
     if not isinstance(limit, Mapping):
         raise MissingEvidence("time_limit")
-    name = _get(limit, "name")
-    text = f"{name}自 {_day(_get(evidence, 'start'))} 起算，法定 {_get(limit, 'limit')}"
+    name = str(_get(limit, "name"))
+    name = name if name.endswith("期限") else f"{name}期限"  # "审查逮捕（在押）" → "审查逮捕（在押）期限"
+    # "7日" / "1个月" as the periods write them, spaced like the rest of the sentence
+    length = re.sub(r"(\d+)\s*(日|个月)", r"\1 \2", str(_get(limit, "limit")))
+    text = f"{name}自 {_day(_get(evidence, 'start'))} 起算，法定 {length}"
     extension = evidence.get("extension_days") or 0
     excluded = evidence.get("excluded_days") or 0
     if extension:

@@ -38,10 +38,11 @@ def test_time_limit_from_a_real_finding_says_when_the_clock_ran_and_how_late():
 
     text = explain("time_limit", finding.evidence)
 
-    assert text.startswith(
-        f"{finding.evidence['time_limit']['name']}自 {finding.evidence['start']} 起算，法定 7日"
+    assert text == (
+        "审查逮捕（犯罪嫌疑人已被拘留）期限自 2026-06-20 起算，法定 7 日，至 2026-06-27 届满；"
+        "截至 2026-06-30 尚未办结，已超期 3 日。"
+        "依据：《刑事诉讼法》第九十一条第三款；《人民检察院刑事诉讼规则》第二百八十二条。"
     )
-    assert "至 2026-06-27 届满；截至 2026-06-30 尚未办结，已超期 3 日。" in text
 
 
 def test_time_limit_done_late_and_warning():
@@ -60,12 +61,12 @@ def test_time_limit_done_late_and_warning():
     }
     late = {**base, "state": "OVERDUE", "done_on": "2026-03-11", "days": 2}
     assert explain("time_limit", late) == (
-        "审查逮捕期限自 2026-03-02 起算，法定 7日，至 2026-03-09 届满；2026-03-11 才办结，超期 2 日。"
+        "审查逮捕期限自 2026-03-02 起算，法定 7 日，至 2026-03-09 届满；2026-03-11 才办结，超期 2 日。"
         "依据：《刑事诉讼法》第九十一条。"
     )
     warning = {**base, "state": "WARNING", "done_on": None, "days": 1, "extension_days": 15}
     assert explain("time_limit", warning) == (
-        "审查逮捕期限自 2026-03-02 起算，法定 7日，依法延长 15 日，至 2026-03-09 届满；"
+        "审查逮捕期限自 2026-03-02 起算，法定 7 日，依法延长 15 日，至 2026-03-09 届满；"
         "截至 2026-03-11 尚未办结，剩余 1 日。依据：《刑事诉讼法》第九十一条。"
     )
 
