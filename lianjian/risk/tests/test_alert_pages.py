@@ -377,3 +377,17 @@ def test_the_alert_list_and_case_page_queries_do_not_grow_with_rows(client, city
     three = queries("/risk/alerts/")
     assert one == three <= 25
     assert queries(reverse("risk:case_detail", args=[CASE_A])) <= 25
+
+
+def test_the_search_form_keeps_the_tab_when_htmx_swaps_the_list(client, department_head, org, alerts):
+    from lianjian.common.listing import LIST_REGION_ID
+
+    client.force_login(department_head)
+    response = client.get(
+        f"/risk/alerts/?view=department&person={org.colleague.pk}",
+        headers={"HX-Request": "true", "HX-Target": LIST_REGION_ID},
+    )
+    html = _html(response)
+    assert 'data-testid="alert-tabs"' not in html  # only the region is swapped
+    assert '<input type="hidden" name="view" value="department"' in html
+    assert sorted(row[6] for row in _rows(response)) == [CASE_B]
