@@ -213,6 +213,16 @@ def _alert_state(users: dict[str, Any]) -> Probe:
     )
 
 
+def _risk_case(case_no: str) -> Args:
+    """The number of a case with events (built with the alerts)."""
+
+    def args(org: Any, users: dict[str, Any]) -> list[Any]:
+        _risk(org, users, alerts=True)
+        return [case_no]
+
+    return args
+
+
 def _with_risk(org: Any, users: dict[str, Any]) -> list[Any]:
     _risk(org, users)
     return []
@@ -302,6 +312,9 @@ PAGES: dict[str, tuple[Args, dict[str, int]]] = {
     # A verification file of that alert: whoever sees the alert.
     "risk:alert_attachment": (_alert_attachment, _in_scope(RISK_VIEW_ROWS, {"outsider"})),
     "risk:run_detail": (_risk_arg("run"), SCAN_ROWS),
+    # Case pages (案件查看, every business role): A100's case in 620102.
+    "risk:case_list": (NO_ARGS, RISK_VIEW_ROWS),
+    "risk:case_detail": (_risk_case(RISK_CASE), _in_scope(RISK_VIEW_ROWS, {"outsider"})),
 }
 
 # Data scope beyond the first column: objects of another county or city.
@@ -336,6 +349,11 @@ SCOPED_OBJECT_PAGES: list[tuple[str, Args, dict[str, int]]] = [
     (
         "risk:alert_detail",
         _risk_arg("other_alert"),
+        _in_scope(RISK_VIEW_ROWS, RISK_VIEWERS - {"outsider"}),
+    ),
+    (
+        "risk:case_detail",
+        _risk_case(RISK_OTHER_CASE),
         _in_scope(RISK_VIEW_ROWS, RISK_VIEWERS - {"outsider"}),
     ),
     # A standard point is revised only by the standard library's maintainer; unit managers: 404.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,8 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from lianjian.org.models import Unit
+from lianjian.cases.choices import CaseLine
+from lianjian.org.models import Department, Staff, Unit
 from lianjian.risk.choices import (
     AlertLevel,
     AlertStatus,
@@ -335,13 +337,24 @@ class RuleOverrideForm(forms.Form):
 # --- alerts ----------------------------------------------------------------------------------
 
 
+ALERT_VIEWS: dict[str, str] = {
+    "mine": "我的预警",
+    "department": "本部门预警",
+    "unit": "本院预警",
+}
+"""The alert list's tabs (?view=): the user's own, their department's, everything in scope."""
+
+
 class AlertFilterForm(forms.Form):
+    view = forms.CharField(required=False, widget=forms.HiddenInput)
     risk_code = _search_text("风险点编码")
     rule = forms.ChoiceField(label="规则", required=False, widget=forms.Select(attrs=SMALL_SELECT))
     level = _search_select("预警等级", AlertLevel.choices)
     status = _search_select("状态", AlertStatus.choices)
     disposal_state = _search_select("处置状态", DisposalState.choices)
     unit = forms.ChoiceField(label="单位（含下级）", required=False, widget=forms.Select(attrs=SMALL_SELECT))
+    department = forms.ChoiceField(label="部门", required=False, widget=forms.Select(attrs=SMALL_SELECT))
+    person = forms.ChoiceField(label="人员", required=False, widget=forms.Select(attrs=SMALL_SELECT))
     since = forms.DateField(
         label="预警日期起",
         required=False,
@@ -355,13 +368,40 @@ class AlertFilterForm(forms.Form):
         error_messages=DATE_ERRORS,
     )
 
-    def __init__(self, *args: Any, rules: list[tuple[str, str]], units: list[Unit], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        rules: list[tuple[str, str]],
+        units: list[Unit],
+        departments: Sequence[Department] = (),
+        people: Sequence[Staff] = (),
+        views: Sequence[str] = ("unit",),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         rule_field: Any = self.fields["rule"]
         rule_field.choices = _all([(code, f"{code} {name}") for code, name in rules])
         unit_field: Any = self.fields["unit"]
         unit_field.choices = _all([(u.code, u.name) for u in units])
         self.units = {u.code: u for u in units}
+        several_units = len({d.unit_id for d in departments}) > 1
+        department_field: Any = self.fields["department"]
+        department_field.choices = _all(
+            [(str(d.pk), f"{d.unit.name} {d.name}" if several_units else d.name) for d in departments]
+        )
+        self.departments = {str(d.pk): d for d in departments}
+        person_field: Any = self.fields["person"]
+        person_field.choices = _all([(str(p.pk), f"{p.name}（{p.staff_no}）") for p in people])
+        self.people = {str(p.pk): p for p in people}
+        self.views = list(views)
+
+    def clean_view(self) -> str:
+        view = self.cleaned_data.get("view") or "unit"
+        if view not in self.views:
+            if view == "mine" or view == "department":
+                raise forms.ValidationError(f"您的账号未关联人员或部门，不能查看“{ALERT_VIEWS[view]}”")
+            raise forms.ValidationError("没有这个预警视图（可选：我的预警、本部门预警、本院预警）")
+        return str(view)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -372,6 +412,17 @@ class AlertFilterForm(forms.Form):
 
     def selected_unit(self) -> Unit | None:
         return self.units.get(self.cleaned_data.get("unit") or "")
+
+    def selected_department(self) -> Department | None:
+        return self.departments.get(self.cleaned_data.get("department") or "")
+
+    def selected_person(self) -> Staff | None:
+        return self.people.get(self.cleaned_data.get("person") or "")
+
+
+class CaseSearchForm(forms.Form):
+    case_no = _search_text("案件编号")
+    line = _search_select("业务条线", CaseLine.choices)
 
 
 class _MultipleFileInput(forms.ClearableFileInput):

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -26,6 +26,7 @@ from django.utils.cache import patch_vary_headers
 from pydantic import ValidationError
 
 from lianjian.cases.choices import EventType
+from lianjian.cases.selectors import cases_visible_to, events_of_case_visible_to
 from lianjian.common.listing import (
     LIST_REGION_ID,
     Button,
@@ -494,19 +495,66 @@ def parse_json_object(text: str) -> tuple[dict[str, Any] | None, str]:
 # --- alerts and runs -------------------------------------------------------------------------
 
 
+def _about_person(staff: Staff) -> Q:
+    """Alerts on the cases ``staff`` handles, or about ``staff`` (the subject of the alert)."""
+    return Q(case__prosecutor=staff) | Q(subject_staff=staff)
+
+
+def _of_department(department: Department) -> Q:
+    """Alerts on the department's cases, or about one of its people (an alert without a case)."""
+    return Q(case__department=department) | Q(case__isnull=True, subject_staff__department=department)
+
+
+def alert_views(user: Any) -> list[str]:
+    """The alert list's tabs open to the user: 我的 and 本部门 need a staff record (and a
+    department); 本院 (everything in the user's scope) is always there."""
+    staff = getattr(user, "staff", None)
+    views = []
+    if staff is not None:
+        views.append("mine")
+        if staff.department_id is not None:
+            views.append("department")
+    return [*views, "unit"]
+
+
+def unit_view_label(user: Any) -> str:
+    """ "本院预警", or "本院及下级院预警" when the user's scope reaches subordinate units."""
+    scope: Scope = user.scope(Perm.ALERT_VIEW)
+    return "本院及下级院预警" if scope.everything or scope.subtree_paths else "本院预警"
+
+
+def alert_view(alerts: QuerySet[Alert], user: Any, view: str) -> QuerySet[Alert]:
+    """``alerts`` (already scoped) narrowed to a tab: the user's own, their department's, or all."""
+    staff = getattr(user, "staff", None)
+    if view == "mine":
+        return alerts.filter(_about_person(staff)) if staff is not None else alerts.none()
+    if view == "department":
+        if staff is None or staff.department_id is None:
+            return alerts.none()
+        return alerts.filter(_of_department(staff.department))
+    return alerts
+
+
 def alert_search(
     alerts: QuerySet[Alert],
     *,
     level: str = "",
     unit: Unit | None = None,
+    department: Department | None = None,
+    person: Staff | None = None,
     since: date | None = None,
     until: date | None = None,
 ) -> QuerySet[Alert]:
-    """``alerts`` narrowed by level, unit (with its subordinates) and the day raised."""
+    """``alerts`` narrowed by level, unit (with its subordinates), department, person (the case's
+    prosecutor or the alert's subject) and the day raised."""
     if level:
         alerts = alerts.filter(level=level)
     if unit is not None:
         alerts = alerts.filter(unit__path__startswith=unit.path)
+    if department is not None:
+        alerts = alerts.filter(_of_department(department))
+    if person is not None:
+        alerts = alerts.filter(_about_person(person))
     if since is not None:
         alerts = alerts.filter(raised_at__date__gte=since)
     if until is not None:
@@ -517,6 +565,39 @@ def alert_search(
 def alert_units(user: Any) -> list[Unit]:
     """Units offered by the alert filter: those the user's 预警查看 scope reaches."""
     return list(_units_reached(user.scope(Perm.ALERT_VIEW)).order_by("path"))
+
+
+def alert_departments(user: Any) -> list[Department]:
+    """Departments offered by the alert filter: those the user's 预警查看 scope reaches (a
+    department of a reached unit, the department itself, or a reached person's department)."""
+    scope: Scope = user.scope(Perm.ALERT_VIEW)
+    if scope.is_empty:
+        return []
+    q = scope.filter(unit_path="unit__path", unit="unit", department="pk")
+    if scope.staff_ids and not scope.everything:
+        q |= Q(pk__in=Staff.objects.filter(pk__in=sorted(scope.staff_ids)).values("department_id"))
+    return list(Department.objects.filter(q).select_related("unit").order_by("unit__path", "code"))
+
+
+def alert_people(user: Any, alerts: QuerySet[Alert]) -> list[Staff]:
+    """People offered by the alert filter: those within the user's 预警查看 scope who handle a
+    case of, or are the subject of, one of ``alerts`` (the user's visible alerts)."""
+    scope: Scope = user.scope(Perm.ALERT_VIEW)
+    if scope.is_empty:
+        return []
+    concerned = Q(pk__in=alerts.order_by().values("case__prosecutor")) | Q(
+        pk__in=alerts.order_by().values("subject_staff")
+    )
+    within = scope.filter(unit_path="unit__path", unit="unit", department="department", staff="pk")
+    return list(Staff.objects.filter(within).filter(concerned).order_by("unit__path", "staff_no"))
+
+
+def with_case_visibility(alerts: QuerySet[Alert], user: Any) -> QuerySet[Alert]:
+    """``alerts`` annotated ``case_visible``: whether the user may open the alert's case page."""
+    if not user.has_lianjian_perm(Perm.CASE_VIEW):
+        return alerts.annotate(case_visible=Value(False))
+    visible = cases_visible_to(user).filter(pk=OuterRef("case_id"))
+    return alerts.annotate(case_visible=Exists(visible))
 
 
 def alert_status_counts(alerts: QuerySet[Alert]) -> list[dict[str, Any]]:
@@ -560,6 +641,49 @@ def evidence_events(evidence: Mapping[str, Any]) -> list[dict[str, Any]]:
         for event in events
     ]
     return sorted(rows, key=lambda row: (row["sort"], row["event_id"]))
+
+
+def _evidence_ids(evidence: Mapping[str, Any]) -> set[str]:
+    return {
+        str(e.get("event_id"))
+        for e in evidence.get("events") or []
+        if isinstance(e, Mapping) and e.get("event_id")
+    }
+
+
+def alert_timeline(user: Any, alert: Alert) -> tuple[list[dict[str, Any]], bool]:
+    """The alert's evidence as a timeline, and whether it is the case's whole event stream.
+
+    For an alert on a case the user may view (案件查看), every event of the case in projection
+    order, those the evidence names marked ``is_key`` (关键); otherwise — an alert about a person,
+    or a case outside the user's 案件查看 scope — the evidence's own events, all of them key.
+    """
+    evidence = alert.evidence if isinstance(alert.evidence, Mapping) else {}
+    key_ids = _evidence_ids(evidence)
+    if alert.case_no and user.has_lianjian_perm(Perm.CASE_VIEW):
+        events = list(events_of_case_visible_to(user, alert.case_no))
+        if events:
+            labels = dict(EventType.choices)
+            return [
+                {
+                    "time": cell_text(timezone.localtime(event.occurred_at)),
+                    "event_id": event.event_id,
+                    "type": event.type,
+                    "type_label": labels.get(event.type, ""),
+                    "data": [(str(k), _compact(v)) for k, v in sorted((event.data or {}).items())],
+                    "is_key": event.event_id in key_ids,
+                }
+                for event in events
+            ], True
+    return [{**row, "is_key": True} for row in evidence_events(evidence)], False
+
+
+def alert_points(alert: Alert) -> tuple[list[RiskPoint], list[str]]:
+    """The risk points in force for the alert's unit today with the alert's codes (their legal
+    basis and control measures), and the codes that have no point in force."""
+    codes = [str(code) for code in alert.risk_codes or []]
+    by_code = {p.code: p for p in effective_points(alert.unit, day=today()) if p.code in codes}
+    return [by_code[c] for c in codes if c in by_code], [c for c in codes if c not in by_code]
 
 
 def evidence_figures(evidence: Mapping[str, Any]) -> list[tuple[str, str]]:

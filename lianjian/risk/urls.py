@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lianjian.risk import disposal_views, views
+from lianjian.risk import case_views, disposal_views, views
 
 app_name = "risk"
 urlpatterns = [
@@ -24,6 +24,8 @@ urlpatterns = [
         disposal_views.alert_attachment,
         name="alert_attachment",
     ),
+    path("cases/", case_views.case_list, name="case_list"),
+    path("cases/<str:case_no>/", case_views.case_detail, name="case_detail"),
     path("runs/", views.run_list, name="run_list"),
     path("runs/start/", views.scan_start, name="scan_start"),
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),

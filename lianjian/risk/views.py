@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lianjian.cases.selectors import cases_visible_to
 from lianjian.common.listing import XLSX, Button, Column, query_without
 from lianjian.common.permissions import Perm
 from lianjian.common.views import require_perm
@@ -30,6 +31,7 @@ from lianjian.risk import disposal_views, ui
 from lianjian.risk import forms as risk_forms
 from lianjian.risk.choices import AlertStatus, Recipient
 from lianjian.risk.engine import RuleParamsError, scan_backtest, scan_run
+from lianjian.risk.explain import alert_explanation
 from lianjian.risk.models import Alert, RiskPoint, Rule, ScanRun
 from lianjian.risk.selectors import alerts_filtered, alerts_visible_to, rules_for_codes
 from lianjian.risk.services import (
@@ -72,6 +74,11 @@ def _points_of_unit_url(unit: Unit | None) -> str:
 
 def _level_css(obj: Any) -> str:
     return ui.LEVEL_BADGES.get(obj.level, "text-bg-light")
+
+
+def _phases(point: RiskPoint) -> list[tuple[str, list[str]]]:
+    """A point's control measures by phase (前期预防 / 中期监控 / 后期处置)."""
+    return [("前期预防", point.prevent), ("中期监控", point.monitor), ("后期处置", point.dispose)]
 
 
 CATALOGUE_NOTE = "标准库与本单位及上级院本地库中现行的风险点（本地风险点替代同编码的标准库风险点）"
@@ -160,7 +167,7 @@ def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "library": ui.library_label(point),
         "status": ui.point_status(point, ui.today()),
         "level_css": ui.POINT_LEVEL_BADGES[point.level],
-        "phases": [("前期预防", point.prevent), ("中期监控", point.monitor), ("后期处置", point.dispose)],
+        "phases": _phases(point),
         "rules": [{"rule": r, "css": _level_css(r)} for r in rules_for_codes([point.code])[point.code]],
         "revisions": ui.point_revisions(point),
         "can_manage": can_manage,
@@ -511,23 +518,60 @@ def rule_override_view(request: HttpRequest, code: str) -> HttpResponse:
 # --- 预警 ------------------------------------------------------------------------------------
 
 
+def _case_url(case_no: str) -> str:
+    return reverse("risk:case_detail", args=[case_no])
+
+
+def _alert_case_url(alert: Any) -> str | None:
+    """The case page of the alert's case, if the user may view it (``with_case_visibility``)."""
+    return _case_url(alert.case_no) if alert.case_no and getattr(alert, "case_visible", False) else None
+
+
+def _alert_tabs(request: HttpRequest, views: list[str], current: str) -> list[dict[str, Any]]:
+    kept = query_without(request, "view", "page", "export")
+    labels = {**risk_forms.ALERT_VIEWS, "unit": ui.unit_view_label(request.user)}
+    return [
+        {
+            "view": view,
+            "label": labels[view],
+            "url": "?" + (f"{kept}&view={view}" if kept else f"view={view}"),
+            "active": view == current,
+        }
+        for view in views
+    ]
+
+
 @require_perm(Perm.ALERT_VIEW)
 def alert_list(request: HttpRequest) -> HttpResponse:
-    """Alerts within the user's 预警查看 scope, with filters and counts by status."""
+    """Alerts within the user's 预警查看 scope, as tabs (我的 / 本部门 / 本院), with filters and
+    counts by status; the Excel export is the same selection (tab and filters)."""
     user: Any = request.user
     alerts = alerts_visible_to(user)
+    views = ui.alert_views(user)
     form = risk_forms.AlertFilterForm(
-        request.GET, rules=ui.rule_codes_and_names(), units=ui.alert_units(user)
+        request.GET,
+        rules=ui.rule_codes_and_names(),
+        units=ui.alert_units(user),
+        departments=ui.alert_departments(user),
+        people=ui.alert_people(user, alerts),
+        views=views,
     )
     summary: list[dict[str, Any]] = []
+    current = "unit"
     if form.is_valid():
         data = form.cleaned_data
+        current = data["view"]
         alerts = ui.alert_search(
             alerts_filtered(
-                alerts, risk_code=data["risk_code"], rule=data["rule"], disposal_state=data["disposal_state"]
+                ui.alert_view(alerts, user, current),
+                risk_code=data["risk_code"],
+                rule=data["rule"],
+                disposal_state=data["disposal_state"],
             ),
             level=data["level"],
             unit=form.selected_unit(),
+            department=form.selected_department(),
+            person=form.selected_person(),
             since=data["since"],
             until=data["until"],
         )
@@ -547,7 +591,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         Column("风险点编码", lambda a: list(a.risk_codes)),
         Column("规则", lambda a: a.rule.code),
         Column("单位", lambda a: a.unit.name),
-        Column("案件编号", lambda a: a.case_no),
+        Column("案件编号", lambda a: a.case_no, url=_alert_case_url, testid="case-link"),
         Column("涉及人员", lambda a: a.subject_staff.name if a.subject_staff else ""),
         BadgeColumn(
             "状态", lambda a: a.get_status_display(), css=lambda a: ui.STATUS_BADGES.get(a.status, "")
@@ -558,29 +602,59 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             css=lambda a: disposal_views.DISPOSAL_BADGES.get(a.disposal_state, ""),
         ),
     ]
+    toolbar = (
+        [Button("案件查询", reverse("risk:case_list"), "btn-outline-secondary")]
+        if user.has_lianjian_perm(Perm.CASE_VIEW)
+        else []
+    )
     return ui.render_risk_list(
-        request, title="预警", queryset=alerts, columns=columns, filter_form=form, summary=summary
+        request,
+        title="预警",
+        queryset=ui.with_case_visibility(alerts, user),
+        columns=columns,
+        filter_form=form,
+        summary=summary,
+        toolbar=toolbar,
+        extra_context={"tabs": _alert_tabs(request, views, current)},
+        template_name="risk/alert_list.html",
     )
 
 
 @require_perm(Perm.ALERT_VIEW)
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One alert: what was found (in a sentence), the timeline of the case's events with the
+    decisive ones marked, the figures and parameters, the risk points' basis and measures, and
+    the disposal."""
     user: Any = request.user
     alert = get_object_or_404(
         alerts_visible_to(user).select_related("case__prosecutor", "case__department"), pk=pk
     )
     evidence = alert.evidence if isinstance(alert.evidence, dict) else {}
     params = evidence.get("params")
+    timeline, is_whole_case = ui.alert_timeline(user, alert)
+    points, missing_codes = ui.alert_points(alert)
+    can_view_case = (
+        bool(alert.case_no)
+        and user.has_lianjian_perm(Perm.CASE_VIEW)
+        and cases_visible_to(user).filter(case_no=alert.case_no).exists()
+    )
     context = {
         "page_title": f"预警 · {alert.title}",
         "alert": alert,
         "level_css": _level_css(alert),
         "status_css": ui.STATUS_BADGES.get(alert.status, ""),
-        "events": ui.evidence_events(evidence),
+        "explanation": alert_explanation(
+            kind=alert.rule.kind, evidence=evidence, title=alert.title, rule_name=alert.rule.name
+        ),
+        "timeline": timeline,
+        "timeline_is_whole_case": is_whole_case,
         "figures": ui.evidence_figures(evidence),
         "params_json": ui.pretty_json(params if params is not None else alert.rule.params),
         "params_from_evidence": params is not None,
+        "points": [{"point": point, "phases": _phases(point)} for point in points],
+        "missing_codes": missing_codes,
         "can_view_rule": user.has_lianjian_perm(Perm.RISK_VIEW),
+        "case_url": _case_url(alert.case_no) if can_view_case else None,
         **disposal_views.disposal_context(user, alert),
     }
     return render(request, "risk/alert_detail.html", context)

@@ -913,10 +913,13 @@ def test_the_alert_page_shows_the_evidence_timeline_and_parameters(client, count
     response = _get(client, county_prosecutor, reverse("risk:alert_detail", args=[alert.pk]))
 
     assert _rows(response, "alert-events") == [
-        ["2026-03-05 09:00:00", "上级院指令 SUPERIOR_DIRECTIVE", "E3", "kind CORRECT"]
+        ["", "2026-03-02 09:00:00", "受理 RECEIVED", "E1", "case_type PROSECUTION_REVIEWline CRIMINAL"],
+        ["", "2026-03-02 09:00:00", "分案 ASSIGNED", "E2", "department D2prosecutor A100"],
+        ["关键", "2026-03-05 09:00:00", "上级院指令 SUPERIOR_DIRECTIVE", "E3", "kind CORRECT"],
     ]
     html = _html(response)
-    assert 'data-testid="alert-case">' + CASE in html
+    case_url = reverse("risk:case_detail", args=[CASE])
+    assert f'data-testid="alert-case"><a href="{case_url}" data-testid="case-link">{CASE}</a>' in html
     assert "检出时的规则参数" in html and "&quot;SUPERIOR_DIRECTIVE&quot;" in html
     assert "何平" in html
 
