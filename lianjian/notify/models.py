@@ -97,7 +97,9 @@ class Delivery(models.Model):
     payload = models.JSONField("内容", default=dict, blank=True)
     channel = models.CharField("渠道", max_length=16, choices=DeliveryChannel.choices)
     target = models.CharField("发送目标", max_length=300)
-    state = models.CharField("状态", max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    state = models.CharField(
+        "状态", max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
     attempts = models.PositiveIntegerField("已尝试次数", default=0)
     next_attempt_at = models.DateTimeField("下次尝试时间")
     last_error = models.TextField("最近错误", blank=True)

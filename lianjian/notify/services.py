@@ -185,7 +185,9 @@ def notification_mark_read(*, actor: Any, notification: Notification, now: datet
     if notification.user_id != actor.pk:
         raise ValidationError("只能标记本人的消息")
     now = now or timezone.now()
-    updated = Notification.objects.filter(pk=notification.pk, user=actor, read_at__isnull=True).update(read_at=now)
+    updated = Notification.objects.filter(pk=notification.pk, user=actor, read_at__isnull=True).update(
+        read_at=now
+    )
     if updated:
         audit_record(
             actor=actor,
@@ -353,14 +355,14 @@ def deliveries_process(*, now: datetime | None = None, limit: int = 100) -> dict
                 mail.send_messages([_email_of(delivery)])
             else:
                 _send_webhook(delivery, now=now)
-        except Exception as exc:  # noqa: BLE001 — any failure of a send is recorded and retried
+        except Exception as exc:
             outcomes.append((delivery, f"{type(exc).__name__}: {exc}"[:1000]))
         else:
             outcomes.append((delivery, ""))
     if mail is not None:
         try:
             mail.close()
-        except Exception:  # noqa: BLE001
+        except Exception:
             logger.warning("关闭 SMTP 连接失败", exc_info=True)
     max_attempts = max(1, settings.LIANJIAN_NOTIFY_MAX_ATTEMPTS)
     entries: list[AuditEntry] = []

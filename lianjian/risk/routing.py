@@ -152,7 +152,11 @@ def _candidates(alert: Alert, recipient: str, directory: _Directory) -> list[Any
         return [
             u
             for u in directory.users
-            if (u.staff is not None and u.staff.position == StaffPosition.DEPT_HEAD and u.staff.department_id == department_id)
+            if (
+                u.staff is not None
+                and u.staff.position == StaffPosition.DEPT_HEAD
+                and u.staff.department_id == department_id
+            )
             or any(a.role == Role.DEPT_HEAD and a.department_id == department_id for a in u.roles.all())
         ]
     if recipient == Recipient.LEADER:
@@ -169,7 +173,11 @@ def _candidates(alert: Alert, recipient: str, directory: _Directory) -> list[Any
     role = ROLE_RECIPIENTS.get(recipient)
     if role is None:
         return []
-    return [u for u in directory.users if any(a.role == role and _reaches(a, alert, department_id) for a in u.roles.all())]
+    return [
+        u
+        for u in directory.users
+        if any(a.role == role and _reaches(a, alert, department_id) for a in u.roles.all())
+    ]
 
 
 def alert_recipients(alert: Alert, recipients: Iterable[str], directory: _Directory) -> list[Any]:
@@ -184,7 +192,9 @@ def alert_recipients(alert: Alert, recipients: Iterable[str], directory: _Direct
 def resolve_recipients(alert: Alert, recipients: Iterable[str] | None = None) -> list[Any]:
     """The recipients of one alert (default: its rule's), for pages and tests."""
     loaded = _alerts(Alert.objects.filter(pk=alert.pk)).get()
-    return alert_recipients(loaded, recipients if recipients is not None else loaded.rule.recipients, _directory([loaded]))
+    return alert_recipients(
+        loaded, recipients if recipients is not None else loaded.rule.recipients, _directory([loaded])
+    )
 
 
 def _payload(alert: Alert, event: str, url: str) -> dict[str, Any]:
@@ -211,7 +221,9 @@ def _message(alert: Alert, users: list[Any], *, escalated: bool) -> Message:
         users=users,
         kind=NotificationKind.ALERT_ESCALATED if escalated else NotificationKind.ALERT_RAISED,
         title=f"{'预警升级为' if escalated else ''}{level}：{alert.title}",
-        body="｜".join(part for part in (f"{alert.rule.code} {alert.rule.name}", alert.unit.name, about) if part),
+        body="｜".join(
+            part for part in (f"{alert.rule.code} {alert.rule.name}", alert.unit.name, about) if part
+        ),
         url=url,
         key=f"alert:{alert.pk}:{'escalated:' + alert.level if escalated else 'raised'}",
         payload=_payload(alert, "alert.escalated" if escalated else "alert.raised", url),

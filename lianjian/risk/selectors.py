@@ -43,7 +43,9 @@ def alert_in_scope(alert: Alert, scope: Scope) -> bool:
     pair. The two are kept equal by lianjian/risk/tests/test_routing.py."""
     if scope.everything:
         return True
-    if alert.unit_id in scope.unit_ids or (scope.subtree_paths and alert.unit.path.startswith(scope.subtree_paths)):
+    if alert.unit_id in scope.unit_ids or (
+        scope.subtree_paths and alert.unit.path.startswith(scope.subtree_paths)
+    ):
         return True
     case, subject = alert.case, alert.subject_staff
     if case is not None and case.department_id is not None and case.department_id in scope.department_ids:
