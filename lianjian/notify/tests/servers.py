@@ -85,7 +85,7 @@ def smtp_sink() -> Iterator[Sink]:
 
         def handle(self) -> None:
             self.reply("220 sink ESMTP")
-            sender, recipients = "", []
+            sender, recipients = "", list[str]()
             while True:
                 raw = self.rfile.readline()
                 if not raw:

@@ -49,7 +49,7 @@ def test_the_bell_costs_one_query(rf, county_prosecutor) -> None:
 
 
 def test_the_list_shows_unread_first_and_only_mine(client, county_prosecutor, department_head) -> None:
-    first, second = tell(county_prosecutor, 2)
+    first, _ = tell(county_prosecutor, 2)
     tell(department_head, 1)
     first.read_at = first.created_at
     first.save()
@@ -112,7 +112,7 @@ def test_mark_all_read_touches_only_mine(client, county_prosecutor, department_h
 
     assert Notification.objects.filter(user=county_prosecutor, read_at__isnull=True).count() == 0
     assert Notification.objects.filter(user=department_head, read_at__isnull=True).count() == 2
-    event = AuditEvent.objects.get(action="notify.notification.read_all")
+    event: Any = AuditEvent.objects.get(action="notify.notification.read_all")
     assert event.after["count"] == 3
 
 

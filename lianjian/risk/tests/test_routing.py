@@ -33,7 +33,7 @@ def leader(org: Any) -> Any:
     staff = StaffFactory(
         staff_no="L01", name="林副", unit=org.county, department=None, position="DEPUTY_CHIEF"
     )
-    user = UserFactory(username="leader", display_name="林副", staff=staff)
+    user: Any = UserFactory(username="leader", display_name="林副", staff=staff)
     grant(user, "LEADER", "UNIT", unit=org.county)
     return user
 
@@ -41,7 +41,7 @@ def leader(org: Any) -> Any:
 @pytest.fixture
 def case_manager(org: Any) -> Any:
     """案件管理 of city 620100 and below."""
-    user = UserFactory(username="casemgmt", display_name="案管")
+    user: Any = UserFactory(username="casemgmt", display_name="案管")
     grant(user, "CASE_MANAGEMENT", "UNIT_AND_BELOW", unit=org.city)
     return user
 
@@ -98,15 +98,15 @@ def test_each_recipient_kind_resolves_from_the_organisation(org, everyone, recip
 def test_users_outside_the_alert_are_never_resolved(org, everyone) -> None:
     # Given holders of every role elsewhere: another city's inspection, county B's discipline and
     # leader, and a department head by post whose account sees only their own data.
-    other_inspection = UserFactory(username="other_insp")
+    other_inspection: Any = UserFactory(username="other_insp")
     grant(other_inspection, "INSPECTION", "UNIT_AND_BELOW", unit=org.other_city)
-    county_b_discipline = UserFactory(username="b_discipline")
+    county_b_discipline: Any = UserFactory(username="b_discipline")
     grant(county_b_discipline, "DISCIPLINE", "UNIT", unit=org.county_b)
-    county_b_leader = UserFactory(
+    county_b_leader: Any = UserFactory(
         username="b_leader", staff=StaffFactory(staff_no="LB1", unit=org.county_b, department=None)
     )
     grant(county_b_leader, "LEADER", "UNIT", unit=org.county_b)
-    second_head = UserFactory(
+    second_head: Any = UserFactory(
         username="second_head",
         staff=StaffFactory(staff_no="A109", department=org.criminal, position="DEPT_HEAD"),
     )
@@ -126,7 +126,7 @@ def test_an_inactive_user_is_not_resolved(org, everyone) -> None:
 
 
 def test_the_departments_named_leader_is_the_only_leader_told(org, everyone) -> None:
-    other = UserFactory(
+    other: Any = UserFactory(
         username="leader2", staff=StaffFactory(staff_no="L02", unit=org.county, department=None)
     )
     grant(other, "LEADER", "UNIT", unit=org.county)
@@ -206,8 +206,9 @@ def test_email_deliveries_only_when_smtp_is_configured(org, everyone, settings) 
 def test_no_resolvable_recipient_is_recorded_and_shown(org, everyone, client) -> None:
     alert = alert_with(org, [Recipient.HANDLER], subject=None)
     # The case's prosecutor has no account: nobody to tell.
-    alert.case.prosecutor = org.colleague
-    alert.case.save()
+    case: Any = alert.case
+    case.prosecutor = org.colleague
+    case.save()
 
     assert routing.alerts_route(now=RAISED) == {"routed": 1, "notifications": 0, "unreachable": 1}
     alert.refresh_from_db()
@@ -300,7 +301,7 @@ def test_a_scan_routes_its_new_alerts_after_commit(org, django_capture_on_commit
     )
     from lianjian.org.models import Staff
 
-    user = UserFactory(username="a100", staff=Staff.objects.get(staff_no="A100"))
+    user: Any = UserFactory(username="a100", staff=Staff.objects.get(staff_no="A100"))
     grant(user, "PROSECUTOR", "SELF")
     from lianjian.risk.models import Rule
 
