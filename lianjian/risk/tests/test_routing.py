@@ -347,3 +347,39 @@ def test_a_failing_route_never_fails_the_scan(
     assert report.totals()["new"] == 1
     assert Alert.objects.get(rule__code="R-GX01").routed_at is None
     assert "扫描后的预警送达失败" in caplog.text
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="SKIP LOCKED is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_an_alert_locked_by_another_router_is_skipped_then_routed(org, everyone) -> None:
+    import threading
+
+    from django.db import transaction
+
+    first, *others = [alert_with(org, [Recipient.HANDLER]) for _ in range(3)]
+    locked, release = threading.Event(), threading.Event()
+
+    def other_router() -> None:
+        try:
+            with transaction.atomic():
+                list(Alert.objects.select_for_update().filter(pk=first.pk))
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_router)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        result = routing.alerts_route(now=RAISED)
+    finally:
+        release.set()
+        thread.join()
+
+    assert result["routed"] == 2
+    assert set(Alert.objects.filter(routed_at__isnull=False).values_list("pk", flat=True)) == {
+        a.pk for a in others
+    }
+    assert routing.alerts_route(now=RAISED)["routed"] == 1
+    assert Notification.objects.count() == 3
