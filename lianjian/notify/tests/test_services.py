@@ -236,6 +236,13 @@ def test_the_command_processes_once_and_reports_json() -> None:
     call_command("notify", "process", "--json", stdout=out)
     assert json.loads(out.getvalue()) == {"claimed": 0, "sent": 0, "failed": 0, "given_up": 0}
 
+    webhook_endpoint_create(actor=None, name="关闭的端口", url="http://127.0.0.1:9/hook")
+    notify([UserFactory()], kind="OTHER", title="t", key="k", payload=PAYLOAD)
+    out = StringIO()
+    call_command("notify", "process", stdout=out)
+    assert out.getvalue().strip() == "取出 1 条：已发送 0，失败待重试 1，已放弃 0"
+    assert Delivery.objects.get().attempts == 1
+
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="SKIP LOCKED is PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
