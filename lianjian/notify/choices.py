@@ -8,6 +8,7 @@ class NotificationKind(models.TextChoices):
 
     ALERT_RAISED = "ALERT_RAISED", "新预警"
     ALERT_ESCALATED = "ALERT_ESCALATED", "预警升级"
+    ALERT_OVERDUE = "ALERT_OVERDUE", "督办逾期"
     OTHER = "OTHER", "其他"
 
 

@@ -652,5 +652,5 @@ def alerts_escalate(*, now: datetime, calendar: WorkCalendar | None = None) -> E
     )
     # The next recipients are told in the same transaction: the notifications exist exactly when
     # the escalation does; sending them is left to deliveries_process (lianjian.notify).
-    alerts_notify_escalated(escalated, now=now)
+    alerts_notify_escalated(escalated, now=now, overdue_at_top=at_top)
     return EscalationResult(escalated=escalated, overdue_at_top=at_top)

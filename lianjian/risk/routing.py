@@ -55,6 +55,13 @@ ESCALATION_RECIPIENTS: dict[str, tuple[Recipient, ...]] = {
     AlertLevel.WARNING: (Recipient.DEPT_HEAD,),
     AlertLevel.SUPERVISED: (Recipient.LEADER, Recipient.INSPECTION),
 }
+# Who is reminded, once a day, of a 督办 alert overdue with no higher level to go to.
+OVERDUE_RECIPIENTS: tuple[Recipient, ...] = (
+    Recipient.HANDLER,
+    Recipient.DEPT_HEAD,
+    Recipient.LEADER,
+    Recipient.INSPECTION,
+)
 # Recipients that are the holders of a role over the alert's unit.
 ROLE_RECIPIENTS: dict[str, str] = {
     Recipient.CASE_MANAGEMENT: Role.CASE_MANAGEMENT,
@@ -213,20 +220,29 @@ def _payload(alert: Alert, event: str, url: str) -> dict[str, Any]:
     }
 
 
-def _message(alert: Alert, users: list[Any], *, escalated: bool) -> Message:
+def _message(alert: Alert, users: list[Any], *, escalated: bool = False, overdue_on: str = "") -> Message:
     url = reverse("risk:alert_detail", args=[alert.pk])
     level = AlertLevel(alert.level).label
     about = alert.case_no or (alert.subject_staff.name if alert.subject_staff else "")
+    if overdue_on:
+        kind, title = NotificationKind.ALERT_OVERDUE, f"督办预警逾期未办：{alert.title}"
+        key, event = f"alert:{alert.pk}:overdue:{overdue_on}", "alert.overdue"
+    elif escalated:
+        kind, title = NotificationKind.ALERT_ESCALATED, f"预警升级为{level}：{alert.title}"
+        key, event = f"alert:{alert.pk}:escalated:{alert.level}", "alert.escalated"
+    else:
+        kind, title = NotificationKind.ALERT_RAISED, f"{level}：{alert.title}"
+        key, event = f"alert:{alert.pk}:raised", "alert.raised"
     return Message(
         users=users,
-        kind=NotificationKind.ALERT_ESCALATED if escalated else NotificationKind.ALERT_RAISED,
-        title=f"{'预警升级为' if escalated else ''}{level}：{alert.title}",
+        kind=kind,
+        title=title,
         body="｜".join(
             part for part in (f"{alert.rule.code} {alert.rule.name}", alert.unit.name, about) if part
         ),
         url=url,
-        key=f"alert:{alert.pk}:{'escalated:' + alert.level if escalated else 'raised'}",
-        payload=_payload(alert, "alert.escalated" if escalated else "alert.raised", url),
+        key=key,
+        payload=_payload(alert, event, url),
     )
 
 
@@ -289,20 +305,28 @@ def alerts_route_after_scan() -> None:
         logger.exception("扫描后的预警送达失败，将由定时任务重试")
 
 
-def alerts_notify_escalated(escalated: dict[int, str], *, now: datetime) -> int:
+def alerts_notify_escalated(
+    escalated: dict[int, str], *, now: datetime, overdue_at_top: Sequence[int] = ()
+) -> int:
     """Tell the next recipients of alerts raised a level (id → new level), inside the escalation's
-    transaction: 预警 adds 部门负责人, 督办 adds 分管院领导 and 检务督察. Returns notifications made."""
-    if not escalated:
-        return 0
+    transaction: 预警 adds 部门负责人, 督办 adds 分管院领导 and 检务督察. 督办 alerts overdue with no
+    level above (``overdue_at_top``) remind :data:`OVERDUE_RECIPIENTS`, once per day (China time).
+    Returns the notifications made."""
     made = 0
-    ids = sorted(escalated)
-    for start in range(0, len(ids), BATCH_SIZE):
-        alerts = list(_alerts(Alert.objects.filter(pk__in=ids[start : start + BATCH_SIZE])).order_by("pk"))
-        directory = _directory(alerts)
+    day = timezone.localtime(now).date().isoformat()
+    work = [(pk, False) for pk in sorted(escalated)] + [(pk, True) for pk in sorted(set(overdue_at_top))]
+    for start in range(0, len(work), BATCH_SIZE):
+        chunk = work[start : start + BATCH_SIZE]
+        loaded = {a.pk: a for a in _alerts(Alert.objects.filter(pk__in=[pk for pk, _ in chunk]))}
+        directory = _directory(list(loaded.values()))
         messages = []
-        for alert in alerts:
-            users = alert_recipients(alert, ESCALATION_RECIPIENTS.get(alert.level, ()), directory)
+        for pk, overdue in chunk:
+            alert = loaded[pk]
+            wanted = OVERDUE_RECIPIENTS if overdue else ESCALATION_RECIPIENTS.get(alert.level, ())
+            users = alert_recipients(alert, wanted, directory)
             if users:
-                messages.append(_message(alert, users, escalated=True))
+                messages.append(
+                    _message(alert, users, escalated=not overdue, overdue_on=day if overdue else "")
+                )
         made += notify_many(messages, now=now).notifications
     return made

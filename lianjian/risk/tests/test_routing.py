@@ -284,6 +284,17 @@ def test_escalation_tells_the_next_recipient(org, everyone) -> None:
     disposal.alerts_escalate(now=RAISED.replace(day=16))
     assert Notification.objects.count() == 4
 
+    # 督办 and still unsigned past its deadline: a daily reminder, once a day.
+    result = disposal.alerts_escalate(now=RAISED.replace(day=18))
+    assert result.overdue_at_top == (alert.pk,)
+    reminders = Notification.objects.filter(kind="ALERT_OVERDUE")
+    assert names([n.user for n in reminders]) == {"prosecutor", "head", "leader", "city_inspector"}
+    assert {n.key for n in reminders} == {f"alert:{alert.pk}:overdue:2026-12-18"}
+    disposal.alerts_escalate(now=RAISED.replace(day=18, hour=15))
+    assert Notification.objects.filter(kind="ALERT_OVERDUE").count() == 4
+    disposal.alerts_escalate(now=RAISED.replace(day=21))
+    assert Notification.objects.filter(kind="ALERT_OVERDUE").count() == 8
+
 
 def test_a_scan_routes_its_new_alerts_after_commit(org, django_capture_on_commit_callbacks) -> None:
     from lianjian.risk.engine import scan_run
