@@ -21,6 +21,7 @@ from lianjian.accounts.models import ApiToken
 from lianjian.accounts.tests.factories import UserFactory, grant
 from lianjian.audit.models import AuditEvent
 from lianjian.audit.services import audit_record
+from lianjian.notify.models import Notification
 from lianjian.org.models import PowerRule, Relation, Staff, Unit
 from lianjian.risk.models import Alert, AlertStep, RiskPoint, Rule, RuleOverride, ScanRun
 
@@ -228,6 +229,25 @@ def _with_risk(org: Any, users: dict[str, Any]) -> list[Any]:
     return []
 
 
+def _notification(users: dict[str, Any]) -> Any:
+    from lianjian.notify.services import notify
+
+    if "_notification" not in users:
+        notify([users["province_manager"]], kind="OTHER", title="矩阵消息", key="matrix:1")
+        users["_notification"] = Notification.objects.get(key="matrix:1")
+    return users["_notification"]
+
+
+def _webhook(users: dict[str, Any]) -> Any:
+    from lianjian.notify.services import webhook_endpoint_create
+
+    if "_webhook" not in users:
+        users["_webhook"] = webhook_endpoint_create(
+            actor=None, name="矩阵接收端", url="http://127.0.0.1:9/h"
+        )[0]
+    return users["_webhook"]
+
+
 RISK_VIEW_ROWS = risk_rows(*RISK_VIEWERS, "province_manager")
 RISK_MANAGE_ROWS = risk_rows(*RISK_MANAGERS, "province_manager")
 SCAN_ROWS = risk_rows(*SCAN_RUNNERS, "province_manager")
@@ -315,6 +335,9 @@ PAGES: dict[str, tuple[Args, dict[str, int]]] = {
     # Case pages (案件查看, every business role): A100's case in 620102.
     "risk:case_list": (NO_ARGS, RISK_VIEW_ROWS),
     "risk:case_detail": (_risk_case(RISK_CASE), _in_scope(RISK_VIEW_ROWS, {"outsider"})),
+    # Everyone has a notification centre of their own; the webhooks are the system admin's.
+    "notify:notification_list": (NO_ARGS, {p: 200 for p in PERSONAS}),
+    "notify:webhook_list": (NO_ARGS, everyone_but("system_admin")),
 }
 
 # Data scope beyond the first column: objects of another county or city.
@@ -566,6 +589,25 @@ ACTIONS: dict[str, tuple[set[str], ActionBuilder]] = {
             [_risk(org, users, alerts=True)["alert"].pk, "SIGN"],
             {"note": "签收"},
             _alert_state(users),
+        ),
+    ),
+    # A notification of a user outside the personas: nobody else may mark it (404, nothing changes).
+    "notify:notification_read": (
+        set(),
+        lambda org, users: (
+            [_notification(users).pk],
+            {},
+            lambda: type(_notification(users)).objects.get(pk=_notification(users).pk).read_at,
+        ),
+    ),
+    # Marking all read touches only the caller's own notifications: every persona may.
+    "notify:notification_read_all": (set(PERSONAS), lambda org, users: ([], {}, lambda: None)),
+    "notify:webhook_set_enabled": (
+        {"system_admin"},
+        lambda org, users: (
+            [_webhook(users).pk],
+            {"enabled": "0"},
+            lambda: type(_webhook(users)).objects.get(pk=_webhook(users).pk).is_enabled,
         ),
     ),
     "risk:scan_start": (

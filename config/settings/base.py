@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "lianjian.org",
     "lianjian.accounts",
     "lianjian.cases",
+    "lianjian.notify",
     "lianjian.risk",
     "lianjian.ingest",
     "lianjian.dashboard",
@@ -158,6 +159,21 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lianjian"}
     )
 }
+
+# Notifications (docs/notify.md): email through the unit's SMTP relay, disabled while the host is
+# empty; webhooks are configured on the 系统管理员's page. Failed deliveries are retried after 1, 2,
+# 4 … minutes (capped), and given up after LIANJIAN_NOTIFY_MAX_ATTEMPTS attempts.
+LIANJIAN_SMTP_HOST = env.text("LIANJIAN_SMTP_HOST", "")
+EMAIL_HOST = LIANJIAN_SMTP_HOST or "localhost"
+EMAIL_PORT = env.integer("LIANJIAN_SMTP_PORT", 25)
+EMAIL_HOST_USER = env.text("LIANJIAN_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env.text("LIANJIAN_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env.boolean("LIANJIAN_SMTP_TLS", False)
+EMAIL_TIMEOUT = 5
+DEFAULT_FROM_EMAIL = env.text("LIANJIAN_SMTP_FROM", "lianjian@localhost")
+LIANJIAN_SITE_URL = env.text("LIANJIAN_SITE_URL", "").rstrip("/")
+LIANJIAN_NOTIFY_MAX_ATTEMPTS = env.integer("LIANJIAN_NOTIFY_MAX_ATTEMPTS", 8)
+LIANJIAN_NOTIFY_BACKOFF_CAP_MINUTES = env.integer("LIANJIAN_NOTIFY_BACKOFF_CAP_MINUTES", 60)
 
 LOGGING = {
     "version": 1,

@@ -66,10 +66,18 @@ class UserCreateForm(PasswordResetForm):
         help_text="业务用户请填写工号；管理员账号可不填",
         widget=forms.TextInput(attrs=_INPUT),
     )
+    email = forms.CharField(
+        label="电子邮箱",
+        max_length=254,
+        required=False,
+        help_text="接收预警邮件；不填则只有站内消息",
+        widget=forms.TextInput(attrs=_INPUT),
+    )
     field_order = [
         "username",
         "display_name",
         "staff_no",
+        "email",
         "new_password",
         "new_password_again",
         "must_change",

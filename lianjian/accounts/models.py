@@ -31,6 +31,7 @@ class User(AbstractBaseUser):
 
     username = models.CharField("用户名", max_length=50, unique=True)
     display_name = models.CharField("显示名称", max_length=50)
+    email = models.EmailField("电子邮箱", blank=True, help_text="接收预警邮件；为空则只有站内消息")
     staff = models.OneToOneField(
         Staff, verbose_name="对应人员", null=True, blank=True, on_delete=models.PROTECT, related_name="user"
     )

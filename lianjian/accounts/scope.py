@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from lianjian.accounts.choices import DataScope
@@ -20,12 +21,23 @@ def scope_for(user: Any, perm: Perm) -> Scope:
     cache: dict[Perm, Scope] = user.__dict__.setdefault("_scope_cache", {})
     if perm in cache:
         return cache[perm]
+    scope = scope_of_assignments(user.roles.select_related("unit"), perm=perm, staff_id=user.staff_id)
+    cache[perm] = scope
+    return scope
+
+
+def scope_of_assignments(assignments: Iterable[Any], *, perm: Perm, staff_id: int | None) -> Scope:
+    """The union of the scopes of ``assignments`` (one user's, units loaded) that grant ``perm``.
+
+    :func:`scope_for` reads the assignments of one user; routing prefetches those of many users
+    and calls this directly, so both compute the same scope.
+    """
     everything = False
     paths: list[str] = []
     units: set[int] = set()
     departments: set[int] = set()
     staff: set[int] = set()
-    for assignment in user.roles.select_related("unit"):
+    for assignment in assignments:
         if perm not in ROLE_PERMISSIONS.get(assignment.role, frozenset()):
             continue
         if assignment.scope == DataScope.ALL:
@@ -36,11 +48,9 @@ def scope_for(user: Any, perm: Perm) -> Scope:
             units.add(assignment.unit_id)
         elif assignment.scope == DataScope.DEPARTMENT:
             departments.add(assignment.department_id)
-        elif assignment.scope == DataScope.SELF and user.staff_id is not None:
-            staff.add(user.staff_id)
-    scope = Scope(everything, tuple(paths), frozenset(units), frozenset(departments), frozenset(staff))
-    cache[perm] = scope
-    return scope
+        elif assignment.scope == DataScope.SELF and staff_id is not None:
+            staff.add(staff_id)
+    return Scope(everything, tuple(paths), frozenset(units), frozenset(departments), frozenset(staff))
 
 
 def held_perms(user: Any) -> frozenset[Perm]:

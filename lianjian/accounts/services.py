@@ -17,6 +17,7 @@ from django.contrib.auth import login
 from django.contrib.auth import logout as django_logout
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -392,6 +393,7 @@ def _user_snapshot(user: User) -> dict[str, Any]:
     return {
         "username": user.username,
         "display_name": user.display_name,
+        "email": user.email,
         "staff": user.staff.staff_no if user.staff_id and user.staff else None,
         "is_active": user.is_active,
         "must_change_password": user.must_change_password,
@@ -407,8 +409,11 @@ def user_create(
     staff: Staff | None = None,
     password: str,
     must_change: bool = False,
+    email: str = "",
 ) -> User:
     """Create an account, optionally linked to a staff member within the actor's 用户管理 scope.
+
+    ``email``, optional, receives the user's notifications by mail (lianjian.notify).
 
     ``actor`` None is the system itself (setup and the demo), which is not scope-checked.
     """
@@ -428,9 +433,15 @@ def user_create(
             errors["staff_no"] = "工号不存在或不在您的管理范围内"
         elif User.objects.filter(staff=staff).exists():
             errors["staff_no"] = "该人员已有账号"
+    email = email.strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = "电子邮箱格式不正确"
     if errors:
         raise ValidationError(errors)
-    user = User(username=username, display_name=display_name, staff=staff)
+    user = User(username=username, display_name=display_name, staff=staff, email=email)
     try:
         validate_password(password, user)
     except ValidationError as exc:

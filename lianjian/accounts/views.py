@@ -191,6 +191,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
                     staff=staff,
                     password=data["new_password"],
                     must_change=data["must_change"],
+                    email=data["email"],
                 )
             except ValidationError as exc:
                 _form_errors(form, exc, {"password": "new_password"})

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from lianjian.dashboard.menu import menu_for
+from lianjian.notify.selectors import unread_count
 
 
 def watermark_svg(text: str) -> str:
@@ -35,6 +36,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         if staff
         else "",
         "shell_roles": [a.get_role_display() for a in user.roles.all()],
+        "shell_unread": unread_count(user),
         "watermark_text": text,
         "watermark_svg": watermark_svg(text),
     }

@@ -19,7 +19,13 @@ class MenuItem:
 
 
 MENU: list[tuple[str, list[MenuItem]]] = [
-    ("工作台", [MenuItem("home", "首页", "dashboard:home", None)]),
+    (
+        "工作台",
+        [
+            MenuItem("home", "首页", "dashboard:home", None),
+            MenuItem("notifications", "我的消息", "notify:notification_list", None),
+        ],
+    ),
     (
         "组织机构",
         [
@@ -49,6 +55,7 @@ MENU: list[tuple[str, list[MenuItem]]] = [
             MenuItem("grants", "角色授权", "accounts:grant_list", Perm.ROLE_GRANT),
             MenuItem("sessions", "在线会话", "accounts:session_list", Perm.SESSION_MANAGE),
             MenuItem("api_tokens", "接口令牌", "accounts:api_token_list", Perm.API_TOKEN_MANAGE),
+            MenuItem("webhooks", "消息推送", "notify:webhook_list", Perm.NOTIFY_MANAGE),
         ],
     ),
     (

@@ -57,6 +57,7 @@ from lianjian.risk.choices import (
 )
 from lianjian.risk.models import Alert, AlertAttachment, AlertStep
 from lianjian.risk.periods import CHINA_TIME, WorkCalendar
+from lianjian.risk.routing import alerts_notify_escalated
 from lianjian.risk.selectors import alerts_in_scope
 
 # --- deadlines ---------------------------------------------------------------------------------
@@ -649,4 +650,7 @@ def alerts_escalate(*, now: datetime, calendar: WorkCalendar | None = None) -> E
             for pk, level, state in rows
         ],
     )
+    # The next recipients are told in the same transaction: the notifications exist exactly when
+    # the escalation does; sending them is left to deliveries_process (lianjian.notify).
+    alerts_notify_escalated(escalated, now=now, overdue_at_top=at_top)
     return EscalationResult(escalated=escalated, overdue_at_top=at_top)

@@ -39,6 +39,7 @@ from lianjian.risk.choices import ALERT_LEVEL_ORDER, AlertStatus, ScanMode, Scan
 from lianjian.risk.kinds import KINDS
 from lianjian.risk.kinds.base import DetectorKind, Finding, ScanContext, StrictModel, chunks
 from lianjian.risk.models import Alert, Rule, RuleOverride, ScanRuleResult, ScanRun
+from lianjian.risk.routing import alerts_route_after_scan
 
 logger = logging.getLogger(__name__)
 
@@ -479,6 +480,10 @@ def scan_run(
                 "failed_rules": [o.rule for o in report.failed],
             },
         )
+    if totals["new"]:
+        # Routing runs after the run's transaction (and any caller's) has committed, and its
+        # failure never fails the scan: the scheduler's next pass routes what is left.
+        transaction.on_commit(alerts_route_after_scan)
     return report
 
 

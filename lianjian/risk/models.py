@@ -250,6 +250,11 @@ class Alert(models.Model):
     )
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
     transferred_to = models.CharField("移送对象", max_length=16, choices=ClueRecipient.choices, blank=True)
+    # Routing (lianjian.risk.routing), outside the scan: when the recipients were told, and how many.
+    routed_at = models.DateTimeField("送达时间", null=True, blank=True, db_index=True)
+    routed_count = models.PositiveIntegerField(
+        "送达人数", null=True, blank=True, help_text="0 为无可送达接收人"
+    )
 
     objects = AlertQuerySet.as_manager()
 

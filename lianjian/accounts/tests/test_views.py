@@ -99,12 +99,14 @@ def test_system_admin_creates_a_user_linked_by_staff_number(system_admin, org):
             "username": "newcomer",
             "display_name": "新同事",
             "staff_no": "N900",
+            "email": " xintongshi@jcy.intranet ",
             "new_password": "Start#Pass26",
             "new_password_again": "Start#Pass26",
             "must_change": "on",
         },
     )
     user = User.objects.get(username="newcomer")
+    assert user.email == "xintongshi@jcy.intranet"
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:user_detail", args=[user.pk])
     assert (user.staff, user.must_change_password, user.check_password("Start#Pass26")) == (staff, True, True)
@@ -112,6 +114,7 @@ def test_system_admin_creates_a_user_linked_by_staff_number(system_admin, org):
     assert audit.after == {
         "username": "newcomer",
         "display_name": "新同事",
+        "email": "xintongshi@jcy.intranet",
         "staff": "N900",
         "is_active": True,
         "must_change_password": True,
@@ -141,6 +144,8 @@ def test_user_create_refuses_staff_outside_scope_unknown_or_taken(org, county_pr
     assert response.context["form"].errors == {"staff_no": ["该人员已有账号"]}
     response = client.post(reverse("accounts:user_create"), _create_form("", username="prosecutor"))
     assert response.context["form"].errors == {"username": ["用户名已存在"]}
+    response = client.post(reverse("accounts:user_create"), {**_create_form(""), "email": "不是邮箱"})
+    assert response.context["form"].errors == {"email": ["电子邮箱格式不正确"]}
     response = client.post(reverse("accounts:user_create"), {**_create_form(""), "new_password": "weak"})
     assert response.context["form"].errors == {"new_password_again": ["两次输入的新密码不一致"]}
     weak = {**_create_form(""), "new_password": "weakpass1", "new_password_again": "weakpass1"}
