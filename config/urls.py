@@ -11,6 +11,7 @@ urlpatterns = [
     path("audit/", include("lianjian.audit.urls")),
     path("import/", include("lianjian.ingest.urls")),
     path("risk/", include("lianjian.risk.urls")),
+    path("jobs/", include("lianjian.jobs.urls")),
     path("api/v1/", api.urls),
 ]
 

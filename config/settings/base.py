@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "lianjian.cases",
     "lianjian.risk",
     "lianjian.ingest",
+    "lianjian.jobs",
     "lianjian.dashboard",
 ]
 
@@ -158,6 +159,10 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lianjian"}
     )
 }
+
+# The queue of background jobs (docs/jobs.md): huey on SQLite in the home by default, whose worker
+# runs inside `lianjian serve`; redis://… in production, with separate `lianjian worker` processes.
+LIANJIAN_QUEUE_URL = env.queue(LIANJIAN_HOME / "queue.sqlite3")
 
 LOGGING = {
     "version": 1,
