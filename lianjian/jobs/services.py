@@ -72,7 +72,7 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"[:200]
 
 
-def job_claim(*, job: Job, slot_at: datetime, trigger: str, now: datetime | None = None) -> JobRun | None:
+def job_claim(*, job: Job, slot_at: datetime, trigger: str) -> JobRun | None:
     """Insert the run row of ``job`` at ``slot_at``; None if some worker already has it."""
     try:
         with transaction.atomic():
@@ -81,7 +81,7 @@ def job_claim(*, job: Job, slot_at: datetime, trigger: str, now: datetime | None
                 slot_at=slot_at,
                 state=JobRunState.RUNNING,
                 trigger=trigger,
-                started_at=now or timezone.now(),
+                started_at=timezone.now(),
                 worker=worker_id(),
             )
     except IntegrityError:
@@ -107,12 +107,17 @@ def _resolve(path: str) -> Callable[..., Any] | str:
     return target
 
 
-def job_execute(*, job: Job, slot_at: datetime, trigger: str | None = None) -> Outcome:
-    """Claim ``job``'s slot and, if the claim is ours, run it and record how it ended."""
-    now = timezone.now()
+def job_execute(
+    *, job: Job, slot_at: datetime, trigger: str | None = None, now: datetime | None = None
+) -> Outcome:
+    """Claim ``job``'s slot and, if the claim is ours, run it and record how it ended.
+
+    ``now`` (default the clock) decides whether the run is on time or a catch-up.
+    """
     if trigger is None:
-        trigger = JobRunTrigger.CATCH_UP if now - slot_at > ON_TIME else JobRunTrigger.SCHEDULED
-    run = job_claim(job=job, slot_at=slot_at, trigger=trigger, now=now)
+        late = (now or timezone.now()) - slot_at > ON_TIME
+        trigger = JobRunTrigger.CATCH_UP if late else JobRunTrigger.SCHEDULED
+    run = job_claim(job=job, slot_at=slot_at, trigger=trigger)
     if run is None:
         return Outcome(job.name, slot_at)
     target = _resolve(job.target)
@@ -159,7 +164,7 @@ def jobs_tick(
     """Run every due slot in this thread, one after another (``lianjian worker --once``)."""
     now = now or timezone.now()
     return [
-        job_execute(job=job, slot_at=slot) for job, slot in slots_due(now=now, jobs=jobs, not_before=not_before)
+        job_execute(job=job, slot_at=slot, now=now) for job, slot in slots_due(now=now, jobs=jobs, not_before=not_before)
     ]
 
 
