@@ -25,7 +25,11 @@ class Period(StrEnum):
     DAY = "day"
 
 
-_LENGTH = {Period.MINUTE: timedelta(minutes=1), Period.HOUR: timedelta(hours=1), Period.DAY: timedelta(days=1)}
+_LENGTH = {
+    Period.MINUTE: timedelta(minutes=1),
+    Period.HOUR: timedelta(hours=1),
+    Period.DAY: timedelta(days=1),
+}
 
 
 @dataclass(frozen=True)

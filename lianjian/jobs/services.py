@@ -164,7 +164,8 @@ def jobs_tick(
     """Run every due slot in this thread, one after another (``lianjian worker --once``)."""
     now = now or timezone.now()
     return [
-        job_execute(job=job, slot_at=slot, now=now) for job, slot in slots_due(now=now, jobs=jobs, not_before=not_before)
+        job_execute(job=job, slot_at=slot, now=now)
+        for job, slot in slots_due(now=now, jobs=jobs, not_before=not_before)
     ]
 
 
@@ -185,6 +186,6 @@ def job_run_now(*, name: str, at: datetime | None = None, actor: Any | None = No
                 actor=actor,
                 action="jobs.run.start",
                 target=outcome.run,
-                after={"job": name, "slot_at": slot, "state": outcome.run.state},
+                after={"job": name, "slot_at": slot.isoformat(), "state": outcome.run.state},
             )
     return outcome

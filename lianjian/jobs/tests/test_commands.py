@@ -25,7 +25,12 @@ def run(*args: str) -> str:
 
 def test_worker_once_runs_every_due_slot_then_nothing() -> None:
     first = json.loads(run("worker", "--once", "--json"))
-    assert sorted(o["job"] for o in first) == ["alerts.escalate", "alerts.route", "deliveries.process", "scan.daily"]
+    assert sorted(o["job"] for o in first) == [
+        "alerts.escalate",
+        "alerts.route",
+        "deliveries.process",
+        "scan.daily",
+    ]
     assert all(o["claimed"] for o in first)
     states = {o["job"]: o["state"] for o in first}
     assert states["scan.daily"] == "SUCCEEDED"

@@ -70,7 +70,8 @@ def test_two_threads_claiming_one_slot_run_it_once() -> None:
 )
 def test_two_worker_processes_ticking_at_once_run_each_slot_once() -> None:
     db = settings.DATABASES["default"]
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{connection.settings_dict['NAME']}"
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    url = f"postgres://{db['USER']}@{host}/{connection.settings_dict['NAME']}"
     env = {
         **os.environ,
         "LIANJIAN_DATABASE_URL": url,
@@ -78,7 +79,9 @@ def test_two_worker_processes_ticking_at_once_run_each_slot_once() -> None:
     }
     command = [sys.executable, "-m", "django", "worker", "--once", "--json"]
     procs = [
-        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(  # noqa: S603 — our own interpreter running our own command
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         for _ in range(2)
     ]
     results = [p.communicate(timeout=120) for p in procs]
@@ -123,7 +126,8 @@ def test_two_consumers_sharing_redis_that_tick_the_same_minute_run_the_slot_once
             consumer.start()  # each scheduler enqueues its minute's tick at once
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and (
-            done.count("jobs.tick:complete") < 2 or not JobRun.objects.filter(finished_at__isnull=False).exists()
+            done.count("jobs.tick:complete") < 2
+            or not JobRun.objects.filter(finished_at__isnull=False).exists()
         ):
             time.sleep(0.1)
         time.sleep(0.5)  # a second execute, if the other tick enqueued one, finds the claim taken

@@ -39,7 +39,9 @@ def fake_serve(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> list[dict[str,
 def _worker_threads() -> set[str]:
     import threading
 
-    return {t.name for t in threading.enumerate() if t.is_alive() and t.name.startswith(("Scheduler", "Worker"))}
+    return {
+        t.name for t in threading.enumerate() if t.is_alive() and t.name.startswith(("Scheduler", "Worker"))
+    }
 
 
 def test_serve_runs_the_embedded_worker_and_stops_it(fake_serve: list[dict[str, Any]]) -> None:
@@ -68,7 +70,9 @@ def test_without_catch_up_the_worker_skips_slots_before_its_start(fake_serve: li
 
 
 @override_settings(LIANJIAN_QUEUE_URL="redis://127.0.0.1:6379/0")
-def test_with_a_redis_queue_serve_leaves_the_work_to_lianjian_worker(fake_serve: list[dict[str, Any]]) -> None:
+def test_with_a_redis_queue_serve_leaves_the_work_to_lianjian_worker(
+    fake_serve: list[dict[str, Any]],
+) -> None:
     out = StringIO()
     call_command("serve", port=8123, stdout=out)
     assert "Scheduler" not in fake_serve[0]["threads"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -17,7 +18,9 @@ pytestmark = pytest.mark.django_db
 COUNTED = Job("test.counted", "计数", Cadence(Period.HOUR), "lianjian.jobs.tests.targets.counted")
 FAILING = Job("test.failing", "失败", Cadence(Period.HOUR), "lianjian.jobs.tests.targets.failing")
 MISSING = Job("test.missing", "未安装", Cadence(Period.MINUTE), "lianjian.notify.nowhere.process")
-NOT_COUNTS = Job("test.not_counts", "坏结果", Cadence(Period.DAY, hour=1), "lianjian.jobs.tests.targets.not_counts")
+NOT_COUNTS = Job(
+    "test.not_counts", "坏结果", Cadence(Period.DAY, hour=1), "lianjian.jobs.tests.targets.not_counts"
+)
 
 
 def bj(text: str) -> datetime:
@@ -113,9 +116,9 @@ def test_slots_before_the_floor_are_not_caught_up() -> None:
     jobs = {COUNTED.name: COUNTED}
     started = bj("2026-12-07T10:20:00")
     assert services.slots_due(now=started, jobs=jobs, not_before=started) == []
-    assert [slot for _, slot in services.slots_due(now=bj("2026-12-07T11:00:01"), jobs=jobs, not_before=started)] == [
-        bj("2026-12-07T11:00:00")
-    ]
+    assert [
+        slot for _, slot in services.slots_due(now=bj("2026-12-07T11:00:01"), jobs=jobs, not_before=started)
+    ] == [bj("2026-12-07T11:00:00")]
 
 
 def test_a_manual_run_is_recorded_and_audited() -> None:
@@ -131,18 +134,21 @@ def test_a_manual_run_is_recorded_and_audited() -> None:
     assert outcome.counts == {"escalated": 0, "to_warning": 0, "to_supervised": 0, "overdue_supervised": 0}
     event = AuditEvent.objects.get(action="jobs.run.start")
     assert (event.target_type, event.target_id) == ("jobs.jobrun", str(run.pk))
-    assert event.after["job"] == "alerts.escalate"
+    assert event.after == {
+        "job": "alerts.escalate",
+        "slot_at": "2026-12-07T05:00:00+08:00",
+        "state": "SUCCEEDED",
+    }
 
 
 def test_an_unknown_job_changes_nothing() -> None:
-    with pytest.raises(services.UnknownJob, match="没有名为 'scan.hourly' 的任务"):
+    with pytest.raises(services.UnknownJob, match=re.escape("没有名为 'scan.hourly' 的任务")):
         services.job_run_now(name="scan.hourly")
     assert JobRun.objects.count() == 0
     assert AuditEvent.objects.count() == 0
 
 
 def test_the_escalation_job_escalates_an_overdue_alert(org) -> None:
-    from lianjian.risk.models import Alert
     from lianjian.risk.tests.workflow import alert_on, case_of
 
     # Raised Monday 2026-12-07, unsigned: overdue from Friday the 11th (three working days).
@@ -154,7 +160,12 @@ def test_the_escalation_job_escalates_an_overdue_alert(org) -> None:
     assert [(o.job, o.slot_at, o.state) for o in outcomes] == [
         ("alerts.escalate", bj("2026-12-11T01:00:00"), "SUCCEEDED")
     ]
-    assert outcomes[0].counts == {"escalated": 1, "to_warning": 1, "to_supervised": 0, "overdue_supervised": 0}
+    assert outcomes[0].counts == {
+        "escalated": 1,
+        "to_warning": 1,
+        "to_supervised": 0,
+        "overdue_supervised": 0,
+    }
     alert.refresh_from_db()
     assert (alert.level, alert.step_started_at) == ("WARNING", bj("2026-12-11T01:00:00"))
     assert JobRun.objects.get().counts["escalated"] == 1

@@ -64,22 +64,22 @@ class Command(BaseCommand):
 
     def _schedule(self, options: dict[str, Any]) -> None:
         now = timezone.now()
-        rows = [
-            {
-                "job": job.name,
-                "title": job.title,
-                "cron": job.cadence.cron,
-                "cadence": job.cadence.label,
-                "next_slot": job.cadence.next(now).isoformat(),
-                "target": job.target,
-            }
-            for job in JOBS.values()
-        ]
         if options["json"]:
+            rows = [
+                {
+                    "job": job.name,
+                    "title": job.title,
+                    "cron": job.cadence.cron,
+                    "cadence": job.cadence.label,
+                    "next_slot": job.cadence.next(now).isoformat(),
+                    "target": job.target,
+                }
+                for job in JOBS.values()
+            ]
             self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
             return
         self.stdout.write(f"{'任务':<22}{'cron（北京时间）':<18}下次运行            说明")
-        for row, job in zip(rows, JOBS.values(), strict=True):
+        for job in JOBS.values():
             self.stdout.write(
                 f"{job.name:<22}{job.cadence.cron:<22}{job.cadence.next(now):%Y-%m-%d %H:%M}  "
                 f"{job.title}（{job.cadence.label}）"
@@ -88,7 +88,9 @@ class Command(BaseCommand):
     def _list(self, options: dict[str, Any]) -> None:
         job = options["job"]
         if job and job not in JOBS and not JobRun.objects.filter(job=job).exists():
-            raise CommandError(f"没有名为 {job!r} 的任务，可用：{'、'.join(JOBS)} [unknown_job]", returncode=2)
+            raise CommandError(
+                f"没有名为 {job!r} 的任务，可用：{'、'.join(JOBS)} [unknown_job]", returncode=2
+            )
         if options["limit"] < 1:
             raise CommandError("--limit 至少为 1 [bad_limit]", returncode=2)
         runs = list(job_runs_recent(job=job, limit=options["limit"]))
@@ -101,8 +103,10 @@ class Command(BaseCommand):
         self.stdout.write(f"{'编号':<6}{'任务':<22}{'计划时间':<14}{'状态':<6}{'用时':>8}  计数或错误")
         for run in runs:
             seconds = "" if run.seconds is None else f"{run.seconds:.1f}s"
-            detail = run.error.splitlines()[0] if run.error else "，".join(
-                f"{k} {v}" for k, v in run.counts.items()
+            detail = (
+                run.error.splitlines()[0]
+                if run.error
+                else "，".join(f"{k} {v}" for k, v in run.counts.items())
             )
             self.stdout.write(
                 f"{run.pk:<8}{run.job:<22}{timezone.localtime(run.slot_at):%Y-%m-%d %H:%M}  "
