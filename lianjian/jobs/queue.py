@@ -37,13 +37,14 @@ def is_embedded(url: str | None = None) -> bool:
 
 def build_huey(url: str, *, name: str = "lianjian", jobs: Mapping[str, Job] = JOBS) -> Huey:
     """A huey instance on ``url`` with the tick and execute tasks of ``jobs`` registered."""
+    # No result store: the JobRun row is the result, and unread results would pile up in Redis.
     queue: Huey
     if is_embedded(url):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        queue = SqliteHuey(name, filename=str(path))
+        queue = SqliteHuey(name, filename=str(path), results=False)
     else:
-        queue = RedisHuey(name, url=url)
+        queue = RedisHuey(name, url=url, results=False)
 
     @queue.task(name="jobs.execute")
     def execute(job_name: str, slot_iso: str) -> dict[str, Any]:

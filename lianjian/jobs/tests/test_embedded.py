@@ -89,3 +89,25 @@ def test_the_queue_url_is_read_and_checked(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv("LIANJIAN_QUEUE_URL", "amqp://broker")
     with pytest.raises(env.ConfigurationError, match="LIANJIAN_QUEUE_URL 无法识别"):
         env.queue(tmp_path / "q.sqlite3")
+
+
+@pytest.mark.django_db
+def test_demo_starts_its_worker_without_catch_up(
+    fake_serve: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo scans its own data before serving: its worker must not scan again at once."""
+    from types import SimpleNamespace
+
+    from lianjian.dashboard.management.commands import demo
+
+    loaded = SimpleNamespace(accepted=True, summary="（略）", truth=None, password="x", accounts=[], errors=[])
+    scanned = SimpleNamespace(outcomes=[], seconds=0.0, totals=lambda: {"new": 0, "still_open": 0})
+    monkeypatch.setattr(demo, "demo_load", lambda: loaded)
+    monkeypatch.setattr(demo, "scan_run", lambda **kwargs: scanned)
+    before = timezone.now()
+
+    call_command("demo", port=8124, stdout=StringIO())
+
+    assert fake_serve[0]["port"] == 8124
+    assert "Scheduler" in fake_serve[0]["threads"]
+    assert fake_serve[0]["not_before"] is not None and fake_serve[0]["not_before"] >= before
