@@ -100,7 +100,9 @@ def test_demo_starts_its_worker_without_catch_up(
 
     from lianjian.dashboard.management.commands import demo
 
-    loaded = SimpleNamespace(accepted=True, summary="（略）", truth=None, password="x", accounts=[], errors=[])
+    loaded = SimpleNamespace(
+        accepted=True, summary="（略）", truth=None, password="x", accounts=[], errors=[]
+    )
     scanned = SimpleNamespace(outcomes=[], seconds=0.0, totals=lambda: {"new": 0, "still_open": 0})
     monkeypatch.setattr(demo, "demo_load", lambda: loaded)
     monkeypatch.setattr(demo, "scan_run", lambda **kwargs: scanned)
