@@ -97,3 +97,12 @@ def test_anonymous_is_sent_to_log_in(client, runs) -> None:
     response = client.get(URL)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_the_page_reads_in_a_fixed_number_of_queries(
+    client, system_admin, runs, django_assert_max_num_queries
+) -> None:
+    client.force_login(system_admin)
+    client.get(URL)
+    with django_assert_max_num_queries(12):
+        assert client.get(URL).status_code == 200
