@@ -98,3 +98,19 @@ def secret_key(home_dir: Path) -> str:
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def queue(default_path: Path) -> str:
+    """``LIANJIAN_QUEUE_URL`` (``sqlite:///PATH`` or ``redis://HOST:PORT/DB``), else SQLite in the home.
+
+    The SQLite queue needs no server: ``lianjian serve`` runs its worker on threads of its own
+    process. Redis is for production with ``lianjian worker`` processes on several machines.
+    """
+    url = os.environ.get("LIANJIAN_QUEUE_URL") or f"sqlite:///{default_path}"
+    if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+        return url
+    if url.startswith(("redis://", "rediss://")):
+        return url
+    raise ConfigurationError(
+        f"LIANJIAN_QUEUE_URL 无法识别：{url!r}（应为 sqlite:///路径 或 redis://主机:端口/库号）"
+    )

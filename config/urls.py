@@ -12,6 +12,7 @@ urlpatterns = [
     path("import/", include("lianjian.ingest.urls")),
     path("risk/", include("lianjian.risk.urls")),
     path("notify/", include("lianjian.notify.urls")),
+    path("jobs/", include("lianjian.jobs.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -294,6 +294,7 @@ PAGES: dict[str, tuple[Args, dict[str, int]]] = {
     "accounts:api_token_create": (NO_ARGS, everyone_but("security_admin")),
     "accounts:login_log": (NO_ARGS, everyone_but("audit_admin")),
     "audit:event_list": (NO_ARGS, everyone_but("audit_admin")),
+    "jobs:run_list": (NO_ARGS, everyone_but("system_admin")),
     "audit:event_detail": (lambda org, users: [users["_event"].pk], everyone_but("audit_admin")),
     "ingest:batch_list": (NO_ARGS, everyone_but(*IMPORTERS)),
     "ingest:batch_upload": (NO_ARGS, everyone_but(*IMPORTERS)),

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "lianjian.notify",
     "lianjian.risk",
     "lianjian.ingest",
+    "lianjian.jobs",
     "lianjian.dashboard",
 ]
 
@@ -174,6 +175,9 @@ DEFAULT_FROM_EMAIL = env.text("LIANJIAN_SMTP_FROM", "lianjian@localhost")
 LIANJIAN_SITE_URL = env.text("LIANJIAN_SITE_URL", "").rstrip("/")
 LIANJIAN_NOTIFY_MAX_ATTEMPTS = env.integer("LIANJIAN_NOTIFY_MAX_ATTEMPTS", 8)
 LIANJIAN_NOTIFY_BACKOFF_CAP_MINUTES = env.integer("LIANJIAN_NOTIFY_BACKOFF_CAP_MINUTES", 60)
+# The queue of background jobs (docs/jobs.md): huey on SQLite in the home by default, whose worker
+# runs inside `lianjian serve`; redis://… in production, with separate `lianjian worker` processes.
+LIANJIAN_QUEUE_URL = env.queue(LIANJIAN_HOME / "queue.sqlite3")
 
 LOGGING = {
     "version": 1,

@@ -33,7 +33,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
         _BUSINESS | {Perm.ORG_MANAGE, Perm.RELATION_VIEW, Perm.RELATION_MANAGE, Perm.IMPORT_RUN}
     ),
     # 三员分立: administrators hold no business permission and none of each other's.
-    Role.SYSTEM_ADMIN: frozenset({Perm.USER_MANAGE, Perm.SETTINGS_MANAGE, Perm.NOTIFY_MANAGE}),
+    Role.SYSTEM_ADMIN: frozenset({Perm.USER_MANAGE, Perm.SETTINGS_MANAGE, Perm.NOTIFY_MANAGE, Perm.JOB_VIEW}),
     Role.SECURITY_ADMIN: frozenset({Perm.ROLE_GRANT, Perm.SESSION_MANAGE, Perm.API_TOKEN_MANAGE}),
     Role.AUDIT_ADMIN: frozenset({Perm.AUDIT_VIEW, Perm.LOGIN_LOG_VIEW}),
 }

@@ -30,6 +30,7 @@ class Perm(StrEnum):
     USER_MANAGE = "user.manage"  # 系统管理员: accounts and passwords
     SETTINGS_MANAGE = "settings.manage"  # 系统管理员: system settings
     NOTIFY_MANAGE = "notify.manage"  # 系统管理员: webhook endpoints and the deliveries' log
+    JOB_VIEW = "job.view"  # 系统管理员: runs of the background jobs
     ROLE_GRANT = "role.grant"  # 安全管理员: roles and grants
     SESSION_MANAGE = "session.manage"  # 安全管理员: online sessions, forced logout
     API_TOKEN_MANAGE = "apitoken.manage"  # noqa: S105 — 安全管理员: API tokens of integrating systems

@@ -56,6 +56,7 @@ MENU: list[tuple[str, list[MenuItem]]] = [
             MenuItem("sessions", "在线会话", "accounts:session_list", Perm.SESSION_MANAGE),
             MenuItem("api_tokens", "接口令牌", "accounts:api_token_list", Perm.API_TOKEN_MANAGE),
             MenuItem("webhooks", "消息推送", "notify:webhook_list", Perm.NOTIFY_MANAGE),
+            MenuItem("job_runs", "后台任务", "jobs:run_list", Perm.JOB_VIEW),
         ],
     ),
     (

@@ -19,8 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="只准备数据，不启动服务")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-worker", action="store_true", help="不在本进程内运行后台任务")
 
-    def handle(self, *args: Any, no_serve: bool, host: str, port: int, **options: Any) -> None:
+    def handle(
+        self, *args: Any, no_serve: bool, host: str, port: int, no_worker: bool = False, **options: Any
+    ) -> None:
         call_command("init", stdout=self.stdout)
         result = demo_load()
         if not result.accepted:
@@ -43,4 +46,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {account.username:<14}{account.role:<8}{account.scope:<10}{account.staff}")
         if not no_serve:
             self.stdout.write("")
-            call_command("serve", host=host, port=port, stdout=self.stdout)
+            # The demo has just scanned its data: its worker runs the slots from now on and does not
+            # catch up today's 01:00 full scan (nor the last hourly escalation) on top of it.
+            call_command(
+                "serve", host=host, port=port, no_worker=no_worker, no_catch_up=True, stdout=self.stdout
+            )
