@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 COUNTED = Job("test.counted", "计数", Cadence(Period.HOUR), "lianjian.jobs.tests.targets.counted")
 FAILING = Job("test.failing", "失败", Cadence(Period.HOUR), "lianjian.jobs.tests.targets.failing")
-MISSING = Job("test.missing", "未安装", Cadence(Period.MINUTE), "lianjian.notify.nowhere.process")
+MISSING = Job("test.missing", "未安装", Cadence(Period.MINUTE), "lianjian.absent.process")
 NOT_COUNTS = Job(
     "test.not_counts", "坏结果", Cadence(Period.DAY, hour=1), "lianjian.jobs.tests.targets.not_counts"
 )
@@ -80,20 +80,18 @@ def test_an_unimportable_target_is_skipped_with_a_reason() -> None:
     run = JobRun.objects.get()
     assert outcome.state == run.state == "SKIPPED"
     assert run.error == (
-        "任务目标无法导入：lianjian.notify.nowhere.process（No module named 'lianjian.notify'），本时段跳过"
+        "任务目标无法导入：lianjian.absent.process（No module named 'lianjian.absent'），本时段跳过"
     )
 
 
-def test_the_real_route_and_delivery_jobs_are_skipped_while_their_apps_are_absent() -> None:
-    try:
-        import lianjian.notify.services  # noqa: F401
-
-        pytest.skip("the notify app is installed in this tree")
-    except ImportError:
-        pass
-    outcome = services.job_run_now(name="deliveries.process", at=bj("2026-12-07T10:01:10"))
-    assert outcome.state == "SKIPPED"
-    assert outcome.slot_at == bj("2026-12-07T10:01:00")
+def test_the_real_route_and_delivery_jobs_run_and_record_their_counts() -> None:
+    for name in ("alerts.route", "deliveries.process"):
+        outcome = services.job_run_now(name=name, at=bj("2026-12-07T10:01:10"))
+        assert outcome.state == "SUCCEEDED", outcome
+        assert outcome.slot_at == bj("2026-12-07T10:01:00")
+    runs = dict(JobRun.objects.values_list("job", "state"))
+    assert runs == {"alerts.route": "SUCCEEDED", "deliveries.process": "SUCCEEDED"}
+    assert all(isinstance(c, dict) for c in JobRun.objects.values_list("counts", flat=True))
 
 
 def test_only_the_latest_missed_slot_is_caught_up_and_only_once() -> None:
