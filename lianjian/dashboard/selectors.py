@@ -66,7 +66,7 @@ def dashboard_panels(user: Any) -> list[dict[str, Any]]:
 
 # Tree colours: a unit's own score against the highest own score among the units shown.
 BANDS = (("none", "无在办预警"), ("low", "较低"), ("mid", "中等"), ("high", "较高"))
-LEVEL_COLOURS = {
+LEVEL_COLOURS: dict[str, str] = {
     AlertLevel.NOTICE: "#0dcaf0",
     AlertLevel.WARNING: "#ffc107",
     AlertLevel.SUPERVISED: "#dc3545",
@@ -389,7 +389,7 @@ def risk_picture(user: Any, *, today: date) -> RiskPicture | None:
         "levels": {
             "labels": [row["label"] for row in by_level],
             "values": [row["count"] for row in by_level],
-            "colours": [LEVEL_COLOURS[AlertLevel(row["level"])] for row in by_level],
+            "colours": [LEVEL_COLOURS[str(row["level"])] for row in by_level],
         },
         "lines": {"labels": [row["label"] for row in by_line], "values": [row["count"] for row in by_line]},
         "trend": {
@@ -397,7 +397,7 @@ def risk_picture(user: Any, *, today: date) -> RiskPicture | None:
             "series": [
                 {
                     "name": str(AlertLevel(level).label),
-                    "colour": LEVEL_COLOURS[AlertLevel(level)],
+                    "colour": LEVEL_COLOURS[level],
                     "data": counts,
                 }
                 for level, counts in trend.counts.items()
@@ -445,7 +445,13 @@ def my_alerts(user: Any, *, today: date) -> tuple[list[MyAlert], int] | None:
                 url=reverse("risk:alert_detail", args=[alert.pk]),
             )
         )
-    rows.sort(key=lambda row: (row.due_on is None, row.due_on or today, -ALERT_LEVEL_ORDER[row.alert.level]))
+    rows.sort(
+        key=lambda row: (
+            row.due_on is None,
+            row.due_on or today,
+            -ALERT_LEVEL_ORDER[AlertLevel(row.alert.level)],
+        )
+    )
     return rows, mine.count()
 
 

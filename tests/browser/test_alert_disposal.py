@@ -42,7 +42,7 @@ def test_a_prosecutor_disposes_an_alert_and_the_department_head_closes_it(
     record = tmp_path / "询问笔录.pdf"
     record.write_bytes(b"%PDF-1.4\n% browser test\n")
     url = f"{live_server.url}/risk/alerts/{alert.pk}/"
-    leader = UserFactory(username="county_leader", display_name="城关区检察长")
+    leader: Any = UserFactory(username="county_leader", display_name="城关区检察长")
     grant(leader, "LEADER", "UNIT_AND_BELOW", unit=org.county)
 
     assert leader_dashboard(page, live_server.url, password) == ("1", "1")

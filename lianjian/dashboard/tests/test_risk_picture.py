@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.db import connection
@@ -51,7 +51,9 @@ def alerts(org: Any) -> dict[str, Alert]:
             raised_at=at("2026-01-05"),
         ),
         "other_city": alert_on(
-            case_of(org, prosecutor=org.outsider_staff), level=AlertLevel.SUPERVISED, raised_at=at("2025-12-31")
+            case_of(org, prosecutor=org.outsider_staff),
+            level=AlertLevel.SUPERVISED,
+            raised_at=at("2025-12-31"),
         ),
         "resolved": alert_on(own, level=AlertLevel.SUPERVISED, status=AlertStatus.RESOLVED),
         "closed": alert_on(own, level=AlertLevel.WARNING),
@@ -61,9 +63,9 @@ def alerts(org: Any) -> dict[str, Alert]:
 
 
 def persona(username: str, role: str, scope: str, **anchor: Any) -> User:
-    user = UserFactory(username=username, display_name=username)
+    user: Any = UserFactory(username=username, display_name=username)
     grant(user, role, scope, **anchor)
-    return user
+    return cast(User, user)
 
 
 @pytest.fixture
@@ -139,7 +141,9 @@ def test_a_county_leader_sees_only_their_county(alerts: Any, county_leader: User
         assert client.get(f"/dashboard/units/{code}/").status_code == 404
 
 
-def test_the_unit_drill_lists_departments_by_score(alerts: Any, org: Any, city_supervisor: User, client: Any) -> None:
+def test_the_unit_drill_lists_departments_by_score(
+    alerts: Any, org: Any, city_supervisor: User, client: Any
+) -> None:
     client.force_login(city_supervisor)
     response = client.get("/dashboard/units/620102/")
 
@@ -183,7 +187,9 @@ def test_the_person_drill_lists_their_cases_and_the_alerts_about_them(
     assert drill.pending == 3
 
 
-def test_forged_ids_outside_the_scope_are_404(alerts: Any, org: Any, city_supervisor: User, client: Any) -> None:
+def test_forged_ids_outside_the_scope_are_404(
+    alerts: Any, org: Any, city_supervisor: User, client: Any
+) -> None:
     client.force_login(city_supervisor)
 
     assert client.get(f"/dashboard/departments/{org.other_criminal.pk}/").status_code == 404
@@ -219,13 +225,15 @@ def test_rankings_by_role(
 def test_a_department_head_ranks_nobody_outside_their_department(
     alerts: Any, org: Any, department_head: User, client: Any
 ) -> None:
-    outside = StaffFactory(staff_no="A900", name="别部", department=org.criminal_b)
+    outside: Any = StaffFactory(staff_no="A900", name="别部", department=org.criminal_b)
     alert_on(case_of(org, prosecutor=outside), level=AlertLevel.SUPERVISED)
     client.force_login(department_head)
 
     picture = client.get("/").context["picture"]
     assert picture.tree == []  # no unit-wide scope: the picture starts at the department
-    assert [(row.label, row.score) for row in picture.departments] == [("兰州市城关区人民检察院 · 第二检察部", 10)]
+    assert [(row.label, row.score) for row in picture.departments] == [
+        ("兰州市城关区人民检察院 · 第二检察部", 10)
+    ]
     assert client.get(f"/dashboard/departments/{org.criminal.pk}/").context["drill"].kind == "people"
     assert client.get(f"/dashboard/departments/{org.criminal_b.pk}/").status_code == 404
     assert client.get(f"/dashboard/people/{outside.pk}/").status_code == 404
