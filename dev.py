@@ -117,7 +117,7 @@ def install_echarts(target: Path = ECHARTS_DIR) -> bool:
         partial = target / f".{name}.part"
         partial.write_bytes(data)
         partial.replace(target / name)
-    print(f"ECharts {ECHARTS_VERSION} 已安装到 {target.relative_to(ROOT)}", flush=True)
+    print(f"ECharts {ECHARTS_VERSION} 已安装到 {target}", flush=True)
     return True
 
 
