@@ -346,3 +346,26 @@ def test_administrators_get_no_risk_picture(alerts: Any, system_admin: User, cli
     assert response.context["picture"] is None
     assert response.context["my_alerts"] is None
     assert client.get("/dashboard/units/620102/").status_code == 403
+
+
+def test_the_prosecutor_page_reads_their_alerts_in_a_fixed_number_of_queries(
+    alerts: Any, org: Any, county_prosecutor: User, client: Any
+) -> None:
+    client.force_login(county_prosecutor)
+    client.get("/")
+    with CaptureQueriesContext(connection) as before:
+        client.get("/")
+    for _ in range(10):
+        alert_on(case_of(org), level=AlertLevel.WARNING)
+    with CaptureQueriesContext(connection) as after:
+        response = client.get("/")
+
+    assert len(after) == len(before)
+    assert response.context["my_alerts_total"] == 13
+
+
+@pytest.mark.parametrize("path", ["dashboard/charts.js", "dashboard/dashboard.css"])
+def test_the_dashboard_assets_are_local(path: str) -> None:
+    from django.contrib.staticfiles import finders
+
+    assert finders.find(path) is not None
