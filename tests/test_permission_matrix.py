@@ -339,6 +339,20 @@ PAGES: dict[str, tuple[Args, dict[str, int]]] = {
     # Everyone has a notification centre of their own; the webhooks are the system admin's.
     "notify:notification_list": (NO_ARGS, {p: 200 for p in PERSONAS}),
     "notify:webhook_list": (NO_ARGS, everyone_but("system_admin")),
+    # The dashboard's drill-down (docs/dashboard.md): a unit for unit-wide 预警查看 scopes, a
+    # department for those reaching it, a person for 排名查看 (leaders, 检务督察, 纪检监察, 部门负责人).
+    "dashboard:unit": (
+        lambda org, users: [org.county.code],
+        _in_scope(everyone_but(*RISK_VIEWERS), {"county_prosecutor", "department_head", "outsider"}),
+    ),
+    "dashboard:department": (
+        lambda org, users: [org.criminal.pk],
+        _in_scope(everyone_but(*RISK_VIEWERS), {"county_prosecutor", "outsider"}),
+    ),
+    "dashboard:person": (
+        lambda org, users: [org.prosecutor.pk],
+        everyone_but("department_head", "city_supervisor", "discipline_inspector"),
+    ),
 }
 
 # Data scope beyond the first column: objects of another county or city.
@@ -390,6 +404,25 @@ SCOPED_OBJECT_PAGES: list[tuple[str, Args, dict[str, int]]] = [
         "risk:point_retire",
         _risk_arg("standard_point"),
         _in_scope(risk_rows(*RISK_MANAGERS, "province_manager"), RISK_MANAGERS),
+    ),
+    # The dashboard's drill-down into county 620103 (same city) and the other city's county.
+    (
+        "dashboard:unit",
+        lambda org, users: [org.county_b.code],
+        _in_scope(everyone_but(*RISK_VIEWERS), RISK_VIEWERS - {"city_supervisor", "case_manager"}),
+    ),
+    (
+        "dashboard:department",
+        lambda org, users: [org.other_criminal.pk],
+        _in_scope(everyone_but(*RISK_VIEWERS), RISK_VIEWERS - {"outsider"}),
+    ),
+    (
+        "dashboard:person",
+        lambda org, users: [org.county_b_prosecutor.pk],
+        _in_scope(
+            everyone_but("department_head", "city_supervisor", "discipline_inspector"),
+            {"department_head", "discipline_inspector"},
+        ),
     ),
     # A user of the other city is outside the city security administrator's scope.
     (

@@ -21,14 +21,23 @@ _RISK_MAINTAINERS = {Perm.RISK_MANAGE, Perm.SCAN_RUN}
 # the 督办 alerts. Each is exercised within the role's scope and on top of it the workflow's own
 # rules (the handler is the case's prosecutor; nobody reviews their own proposal).
 _HANDLE = {Perm.ALERT_HANDLE}
+# Prosecutors ranked by risk score (F4.6, docs/dashboard.md) are a judgement on named people: for
+# those who supervise them — leaders, 检务督察, 纪检监察 — and a department head within their own
+# department (the assignment's scope bounds it). Not for the handling prosecutor, case management
+# or the political department, whose dashboards stop at departments and cases.
+_RANKING = {Perm.RANKING_VIEW}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.PROSECUTOR: frozenset(_BUSINESS | _HANDLE),
-    Role.DEPT_HEAD: frozenset(_BUSINESS | _HANDLE | {Perm.RELATION_VIEW, Perm.ALERT_REVIEW}),
-    Role.LEADER: frozenset(_BUSINESS | _RISK_MAINTAINERS | {Perm.RELATION_VIEW, Perm.POWER_MANAGE}),
+    Role.DEPT_HEAD: frozenset(_BUSINESS | _HANDLE | _RANKING | {Perm.RELATION_VIEW, Perm.ALERT_REVIEW}),
+    Role.LEADER: frozenset(
+        _BUSINESS | _RISK_MAINTAINERS | _RANKING | {Perm.RELATION_VIEW, Perm.POWER_MANAGE}
+    ),
     Role.CASE_MANAGEMENT: frozenset(_BUSINESS | _RISK_MAINTAINERS | {Perm.IMPORT_RUN, Perm.POWER_MANAGE}),
-    Role.INSPECTION: frozenset(_BUSINESS | _RISK_MAINTAINERS | {Perm.RELATION_VIEW, Perm.ALERT_SUPERVISE}),
-    Role.DISCIPLINE: frozenset(_BUSINESS | {Perm.RELATION_VIEW}),
+    Role.INSPECTION: frozenset(
+        _BUSINESS | _RISK_MAINTAINERS | _RANKING | {Perm.RELATION_VIEW, Perm.ALERT_SUPERVISE}
+    ),
+    Role.DISCIPLINE: frozenset(_BUSINESS | _RANKING | {Perm.RELATION_VIEW}),
     Role.POLITICAL: frozenset(
         _BUSINESS | {Perm.ORG_MANAGE, Perm.RELATION_VIEW, Perm.RELATION_MANAGE, Perm.IMPORT_RUN}
     ),

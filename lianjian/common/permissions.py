@@ -24,6 +24,7 @@ class Perm(StrEnum):
     ALERT_HANDLE = "alert.handle"  # 承办检察官: sign, verify and propose a disposal of own alerts
     ALERT_REVIEW = "alert.review"  # 部门负责人: review disposals (提示/预警), return, reopen, transfer
     ALERT_SUPERVISE = "alert.supervise"  # 检务督察: review disposals of 督办 alerts, reopen, transfer
+    RANKING_VIEW = "ranking.view"  # prosecutors ranked by risk score on the dashboard (docs/dashboard.md)
     RISK_VIEW = "risk.view"  # the risk-point catalogue and the rules
     RISK_MANAGE = "risk.manage"  # revise risk points, change rule parameters, back-test
     SCAN_RUN = "scan.run"  # start a detection run

@@ -1,5 +1,6 @@
 """An alert's disposal in a real browser (issue 5 §7): the prosecutor signs, verifies with a file
-and proposes; the department head approves and the alert is closed."""
+and proposes; the department head approves and the alert is closed; the leaders' dashboard, which
+showed the alert in its figures and drill-down, no longer counts it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from lianjian.accounts.tests.factories import UserFactory, grant
+from lianjian.dashboard.selectors import chart_library_installed
 from lianjian.risk.tests.workflow import alert_on, case_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,6 +26,14 @@ def log_in(page: Any, base: str, username: str, password: str) -> None:
     page.wait_for_url(re.compile(r".*/$"))
 
 
+def leader_dashboard(page: Any, base: str, password: str) -> tuple[str, str]:
+    """The county leader's pending count and the county's risk score on the dashboard."""
+    log_in(page, base, "county_leader", password)
+    page.goto(f"{base}/")
+    county = page.locator("[data-testid=unit-node][data-unit='620102']")
+    return page.inner_text("[data-testid=pending-total]"), county.get_attribute("data-score") or ""
+
+
 def test_a_prosecutor_disposes_an_alert_and_the_department_head_closes_it(
     live_server, page, org, county_prosecutor, department_head, password, settings, tmp_path: Path
 ) -> None:
@@ -31,6 +42,17 @@ def test_a_prosecutor_disposes_an_alert_and_the_department_head_closes_it(
     record = tmp_path / "询问笔录.pdf"
     record.write_bytes(b"%PDF-1.4\n% browser test\n")
     url = f"{live_server.url}/risk/alerts/{alert.pk}/"
+    leader: Any = UserFactory(username="county_leader", display_name="城关区检察长")
+    grant(leader, "LEADER", "UNIT_AND_BELOW", unit=org.county)
+
+    assert leader_dashboard(page, live_server.url, password) == ("1", "1")
+    if chart_library_installed():  # dev.py setup installed ECharts: the charts are drawn
+        page.wait_for_selector("[data-chart=trend][data-rendered='1'] canvas")
+    page.click("[data-testid=unit-node][data-unit='620102']")  # drill-down, unit → departments (HTMX)
+    page.wait_for_selector("[data-testid=drill-departments]")
+    assert page.inner_text("[data-testid=drill-departments] [data-testid=drill-score]") == "1"
+    page.click("[data-testid=drill-departments] [data-testid=drill-row] a")  # → people
+    page.wait_for_selector("[data-testid=drill-people]:has-text('何平')")
 
     log_in(page, live_server.url, "prosecutor", password)
     page.goto(url)
@@ -58,3 +80,5 @@ def test_a_prosecutor_disposes_an_alert_and_the_department_head_closes_it(
     assert steps == ["SIGN", "VERIFY", "PROPOSE", "APPROVE"]
     alert.refresh_from_db()
     assert (alert.disposal_state, alert.disposal_opinion) == ("CLOSED", "TRUE")
+
+    assert leader_dashboard(page, live_server.url, password) == ("0", "0")
