@@ -45,6 +45,7 @@ MENU: list[tuple[str, list[MenuItem]]] = [
             MenuItem("risk_points", "风险点库", "risk:point_list", Perm.RISK_VIEW),
             MenuItem("risk_rules", "检测规则", "risk:rule_list", Perm.RISK_VIEW),
             MenuItem("alerts", "预警", "risk:alert_list", Perm.ALERT_VIEW),
+            MenuItem("cases", "案件查询", "risk:case_list", Perm.CASE_VIEW),
             MenuItem("scan_runs", "检测运行", "risk:run_list", Perm.SCAN_RUN),
         ],
     ),

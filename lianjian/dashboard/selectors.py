@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib.staticfiles import finders
 from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 
 from lianjian.common.permissions import Perm
 from lianjian.common.scope import Scope
@@ -150,15 +150,9 @@ def alert_list_url(**params: str) -> str:
     return f"{reverse('risk:alert_list')}?{query}" if query else reverse("risk:alert_list")
 
 
-def case_url(case_no: str, fallback_alert_pk: int | None) -> str:
-    """The case page ``/risk/cases/<case_no>/`` where the platform has one; otherwise the case's
-    latest pending alert (whose page shows the case)."""
-    path = f"/risk/cases/{quote(case_no, safe='')}/"
-    try:
-        resolve(path)
-    except Resolver404:
-        return reverse("risk:alert_detail", args=[fallback_alert_pk]) if fallback_alert_pk else ""
-    return path
+def case_url(case_no: str, fallback_alert_pk: int | None = None) -> str:
+    """The case page ``/risk/cases/<case_no>/`` (which answers 404 outside the viewer's scope)."""
+    return reverse("risk:case_detail", args=[case_no])
 
 
 @dataclass(frozen=True)

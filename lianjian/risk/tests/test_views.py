@@ -992,10 +992,11 @@ def test_the_menu_shows_the_risk_group_by_permission(
     client, county_prosecutor, city_supervisor, system_admin
 ):
     def items(user: Any) -> list[str]:
-        return re.findall(r'data-menu="((?:risk_|alerts|scan_)[a-z_]*)"', _html(_get(client, user, "/")))
+        page = _html(_get(client, user, "/"))
+        return re.findall(r'data-menu="((?:risk_|alerts|cases|scan_)[a-z_]*)"', page)
 
-    assert items(county_prosecutor) == ["risk_points", "risk_rules", "alerts"]
-    assert items(city_supervisor) == ["risk_points", "risk_rules", "alerts", "scan_runs"]
+    assert items(county_prosecutor) == ["risk_points", "risk_rules", "alerts", "cases"]
+    assert items(city_supervisor) == ["risk_points", "risk_rules", "alerts", "cases", "scan_runs"]
     assert items(system_admin) == []
 
 
