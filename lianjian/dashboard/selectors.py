@@ -295,7 +295,9 @@ def department_drill(user: Any, pk: int) -> Drill:
         title=f"{department.unit.name} · {department.name}",
         kind=kind,
         rows=rows,
-        list_url=alert_list_url(unit=department.unit.code, status=AlertStatus.OPEN),
+        list_url=alert_list_url(
+            unit=department.unit.code, department=str(department.pk), status=AlertStatus.OPEN
+        ),
         pending=dashboard_risk.alerts_pending(alerts).count(),
     )
 
@@ -312,7 +314,7 @@ def person_drill(user: Any, pk: int) -> Drill:
         title=f"{person.name}（{_post(person)}）",
         kind="cases",
         rows=_case_rows(alerts, limit=DRILL_ROWS),
-        list_url=alert_list_url(unit=person.unit.code, status=AlertStatus.OPEN),
+        list_url=alert_list_url(unit=person.unit.code, person=str(person.pk), status=AlertStatus.OPEN),
         pending=dashboard_risk.alerts_pending(alerts).count(),
         loose=loose,
     )

@@ -166,6 +166,12 @@ def test_the_department_drill_ranks_its_people_for_those_entitled(
     assert drill.kind == "people"
     assert [(row.label, row.score, row.alerts) for row in drill.rows] == [("何平", 7, 3), ("周敏", 3, 1)]
     assert drill.rows[0].drill_url == f"/dashboard/people/{org.prosecutor.pk}/"
+    assert f"department={org.criminal.pk}" in drill.list_url
+    listed = client.get(drill.list_url)
+    assert listed.status_code == 200
+    # The list shows the department's open alerts, also those already closed by disposal (办结),
+    # which the dashboard no longer counts as pending.
+    assert listed.context["page_obj"].paginator.count >= sum(row.alerts for row in drill.rows)
 
 
 def test_the_person_drill_lists_their_cases_and_the_alerts_about_them(
