@@ -3,7 +3,6 @@ and the case pages — each against the personas of the root conftest and their 
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from io import BytesIO
@@ -19,6 +18,7 @@ from lianjian.risk.choices import AlertLevel, AlertStatus
 from lianjian.risk.engine import scan_run
 from lianjian.risk.models import Alert
 from lianjian.risk.services import risk_catalogue_install
+from lianjian.risk.tests.builders import ev
 
 AS_OF = datetime.fromisoformat("2026-06-30T18:00:00+08:00")
 CASE_A = "甘兰城检刑诉受[2026]620102000001号"  # 何平 (A100), 城关区 第二检察部
@@ -34,19 +34,7 @@ CASES = {
 
 
 def _event(event_id: str, case: str, unit: str, event_type: str, day: str, data: dict[str, Any]) -> str:
-    return json.dumps(
-        {
-            "record": "event",
-            "event_id": event_id,
-            "case_no": case,
-            "unit": unit,
-            "type": event_type,
-            "occurred_at": f"{day}T09:00:00+08:00",
-            "actor": None,
-            "data": data,
-        },
-        ensure_ascii=False,
-    )
+    return ev(case, event_type, day, data, unit=unit, event_id=event_id)
 
 
 @pytest.fixture
