@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from datetime import datetime, timedelta
 from email import message_from_string
 from email.header import decode_header, make_header
@@ -13,10 +12,11 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection  # noqa: F401 - read by the skipif condition below
 
 from lianjian.accounts.tests.factories import UserFactory
 from lianjian.audit.models import AuditEvent
+from lianjian.common.tests.locking import locked_elsewhere
 from lianjian.notify.models import Delivery, Notification
 from lianjian.notify.services import (
     backoff,
@@ -250,25 +250,8 @@ def test_a_delivery_locked_by_another_worker_is_skipped(smtp) -> None:
     for n in range(3):
         notify([UserFactory(email=f"u{n}@example.cn")], kind="OTHER", title=f"t{n}", now=T0)
     first, *others = Delivery.objects.order_by("pk")
-    locked, release = threading.Event(), threading.Event()
-
-    def other_worker() -> None:
-        try:
-            with transaction.atomic():
-                list(Delivery.objects.select_for_update().filter(pk=first.pk))
-                locked.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=other_worker)
-    thread.start()
-    try:
-        assert locked.wait(10)
+    with locked_elsewhere(Delivery.objects.filter(pk=first.pk)):
         result = deliveries_process(now=T0)
-    finally:
-        release.set()
-        thread.join()
 
     assert result == {"claimed": 2, "sent": 2, "failed": 0, "given_up": 0}
     assert sorted(m.to[0] for m in mail.outbox) == sorted(d.target for d in others)

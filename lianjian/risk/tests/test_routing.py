@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from lianjian.accounts.tests.factories import UserFactory, grant
 from lianjian.audit.models import AuditEvent
+from lianjian.common.tests.locking import locked_elsewhere
 from lianjian.notify.models import Delivery, Notification, WebhookEndpoint
 from lianjian.notify.services import webhook_endpoint_create
 from lianjian.org.tests.factories import StaffFactory
@@ -363,30 +364,10 @@ def test_a_failing_route_never_fails_the_scan(
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="SKIP LOCKED is PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
 def test_an_alert_locked_by_another_router_is_skipped_then_routed(org, everyone) -> None:
-    import threading
-
-    from django.db import transaction
 
     first, *others = [alert_with(org, [Recipient.HANDLER]) for _ in range(3)]
-    locked, release = threading.Event(), threading.Event()
-
-    def other_router() -> None:
-        try:
-            with transaction.atomic():
-                list(Alert.objects.select_for_update().filter(pk=first.pk))
-                locked.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=other_router)
-    thread.start()
-    try:
-        assert locked.wait(10)
+    with locked_elsewhere(Alert.objects.filter(pk=first.pk)):
         result = routing.alerts_route(now=RAISED)
-    finally:
-        release.set()
-        thread.join()
 
     assert result["routed"] == 2
     assert set(Alert.objects.filter(routed_at__isnull=False).values_list("pk", flat=True)) == {
