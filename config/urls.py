@@ -13,6 +13,7 @@ urlpatterns = [
     path("risk/", include("lianjian.risk.urls")),
     path("notify/", include("lianjian.notify.urls")),
     path("jobs/", include("lianjian.jobs.urls")),
+    path("interference/", include("lianjian.interference.urls")),
     path("api/v1/", api.urls),
 ]
 

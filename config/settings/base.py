@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from importlib.metadata import distribution
 from pathlib import Path
 
@@ -26,6 +27,7 @@ INSTALLED_APPS = [
     "lianjian.cases",
     "lianjian.notify",
     "lianjian.risk",
+    "lianjian.interference",
     "lianjian.ingest",
     "lianjian.jobs",
     "lianjian.dashboard",
@@ -111,6 +113,13 @@ LIANJIAN_AUDIT_CHECKPOINT_DIR = Path(
 )
 # Retention of audit and login logs in days; the floor is 184 (six calendar months may be 184 days).
 LIANJIAN_AUDIT_RETENTION_DAYS = max(184, env.integer("LIANJIAN_AUDIT_RETENTION_DAYS", 365))
+
+# Sealing keys of the interference register (SM4-GCM) — outside the database: inline
+# (LIANJIAN_SEAL_KEYS) or a key file; the embedded default creates the file in the home once
+# (lianjian/common/sealing.py, docs/interference.md "Keys").
+LIANJIAN_SEAL_KEYS = env.text("LIANJIAN_SEAL_KEYS", "")
+LIANJIAN_SEAL_KEY_FILE = Path(env.text("LIANJIAN_SEAL_KEY_FILE", str(LIANJIAN_HOME / "seal.keys")))
+LIANJIAN_SEAL_KEY_CREATE = not os.environ.get("LIANJIAN_SEAL_KEY_FILE")
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True

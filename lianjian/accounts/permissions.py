@@ -26,20 +26,45 @@ _HANDLE = {Perm.ALERT_HANDLE}
 # department (the assignment's scope bounds it). Not for the handling prosecutor, case management
 # or the political department, whose dashboards stop at departments and cases.
 _RANKING = {Perm.RANKING_VIEW}
+# The interference register (F5.3, docs/interference.md): everyone records and reports; the
+# reporting chain sees counts; 检务督察 and 纪检监察 read within scope; the chief prosecutor (a
+# leader whose post is 检察长 — checked again on the request) approves read requests.
+_RECORD = {Perm.INTERFERENCE_RECORD}
+_STATS = {Perm.INTERFERENCE_STATS}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
-    Role.PROSECUTOR: frozenset(_BUSINESS | _HANDLE),
-    Role.DEPT_HEAD: frozenset(_BUSINESS | _HANDLE | _RANKING | {Perm.RELATION_VIEW, Perm.ALERT_REVIEW}),
+    Role.PROSECUTOR: frozenset(_BUSINESS | _HANDLE | _RECORD),
+    Role.DEPT_HEAD: frozenset(
+        _BUSINESS | _HANDLE | _RANKING | _RECORD | _STATS | {Perm.RELATION_VIEW, Perm.ALERT_REVIEW}
+    ),
     Role.LEADER: frozenset(
-        _BUSINESS | _RISK_MAINTAINERS | _RANKING | {Perm.RELATION_VIEW, Perm.POWER_MANAGE}
+        _BUSINESS
+        | _RISK_MAINTAINERS
+        | _RANKING
+        | _RECORD
+        | _STATS
+        | {Perm.RELATION_VIEW, Perm.POWER_MANAGE, Perm.INTERFERENCE_APPROVE}
     ),
-    Role.CASE_MANAGEMENT: frozenset(_BUSINESS | _RISK_MAINTAINERS | {Perm.IMPORT_RUN, Perm.POWER_MANAGE}),
+    Role.CASE_MANAGEMENT: frozenset(
+        _BUSINESS | _RISK_MAINTAINERS | _RECORD | {Perm.IMPORT_RUN, Perm.POWER_MANAGE}
+    ),
     Role.INSPECTION: frozenset(
-        _BUSINESS | _RISK_MAINTAINERS | _RANKING | {Perm.RELATION_VIEW, Perm.ALERT_SUPERVISE}
+        _BUSINESS
+        | _RISK_MAINTAINERS
+        | _RANKING
+        | _RECORD
+        | _STATS
+        | {Perm.RELATION_VIEW, Perm.ALERT_SUPERVISE, Perm.INTERFERENCE_READ, Perm.INTERFERENCE_SUPERVISE}
     ),
-    Role.DISCIPLINE: frozenset(_BUSINESS | _RANKING | {Perm.RELATION_VIEW}),
+    Role.DISCIPLINE: frozenset(
+        _BUSINESS
+        | _RANKING
+        | _RECORD
+        | _STATS
+        | {Perm.RELATION_VIEW, Perm.INTERFERENCE_READ, Perm.CLUE_HANDLE}
+    ),
     Role.POLITICAL: frozenset(
-        _BUSINESS | {Perm.ORG_MANAGE, Perm.RELATION_VIEW, Perm.RELATION_MANAGE, Perm.IMPORT_RUN}
+        _BUSINESS | _RECORD | {Perm.ORG_MANAGE, Perm.RELATION_VIEW, Perm.RELATION_MANAGE, Perm.IMPORT_RUN}
     ),
     # 三员分立: administrators hold no business permission and none of each other's.
     Role.SYSTEM_ADMIN: frozenset({Perm.USER_MANAGE, Perm.SETTINGS_MANAGE, Perm.NOTIFY_MANAGE, Perm.JOB_VIEW}),

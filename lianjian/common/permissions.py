@@ -28,6 +28,13 @@ class Perm(StrEnum):
     RISK_VIEW = "risk.view"  # the risk-point catalogue and the rules
     RISK_MANAGE = "risk.manage"  # revise risk points, change rule parameters, back-test
     SCAN_RUN = "scan.run"  # start a detection run
+    # The interference register (三个规定, F5; docs/interference.md "Who reads what").
+    INTERFERENCE_RECORD = "interference.record"  # every business user: record, correct own, report
+    INTERFERENCE_READ = "interference.read"  # 检务督察, 纪检监察: read records in scope (audited)
+    INTERFERENCE_STATS = "interference.stats"  # leaders in the reporting chain: counts by category
+    INTERFERENCE_APPROVE = "interference.approve"  # 检察长 (a leader whose post is CHIEF): read requests
+    INTERFERENCE_SUPERVISE = "interference.supervise"  # 检务督察: reporting settings, late reports, GX05
+    CLUE_HANDLE = "clue.handle"  # 纪检监察: clues, compliance watch alerts
     USER_MANAGE = "user.manage"  # 系统管理员: accounts and passwords
     SETTINGS_MANAGE = "settings.manage"  # 系统管理员: system settings
     NOTIFY_MANAGE = "notify.manage"  # 系统管理员: webhook endpoints and the deliveries' log

@@ -34,6 +34,7 @@ from pydantic import ValidationError
 
 from lianjian.audit.services import audit_record
 from lianjian.cases.models import Case, Event
+from lianjian.common.sealing import tags_key
 from lianjian.org.models import Unit
 from lianjian.risk.choices import ALERT_LEVEL_ORDER, AlertStatus, ScanMode, ScanStatus
 from lianjian.risk.kinds import KINDS
@@ -261,6 +262,8 @@ def _apply(
                 raised_at=now,
                 last_seen_at=now,
                 raised_by=run,
+                audience=rule.audience,
+                hidden_from_key=tags_key(list(by_fp[fp].hidden_from)),
             )
             for fp in fresh
         ],
@@ -281,6 +284,8 @@ def _apply(
             level=_higher_level(existing[fp][2], f.level or rule.level),
             evidence=f.evidence,
             title=(f.title or rule.name)[:300],
+            audience=rule.audience,
+            hidden_from_key=tags_key(list(f.hidden_from)),
         )
     for chunk in chunks(gone):
         Alert.objects.filter(rule=rule, fingerprint__in=chunk, status=AlertStatus.OPEN).update(

@@ -140,6 +140,12 @@ class Rule(models.Model):
     risk_codes = models.JSONField("风险点编码", default=list)
     level = models.CharField("预警等级", max_length=16, choices=AlertLevel.choices, default=AlertLevel.NOTICE)
     recipients = models.JSONField("接收人", default=list, blank=True)
+    audience = models.CharField(
+        "限定查看权限",
+        max_length=32,
+        blank=True,
+        help_text="空为按预警查看范围；否则只有持该权限者在其范围内可见（“三个规定”、纪检监察专用规则）",
+    )
     is_enabled = models.BooleanField("启用", default=True)
     version = models.PositiveIntegerField("版本", default=1)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -255,6 +261,12 @@ class Alert(models.Model):
     routed_count = models.PositiveIntegerField(
         "送达人数", null=True, blank=True, help_text="0 为无可送达接收人"
     )
+
+    # Alerts of the interference register and the compliance watch are seen only by holders of
+    # ``audience`` (a permission code), and never by the people ``hidden_from_key`` tags
+    # (blind tags, lianjian.common.sealing): a person recorded never learns of the record.
+    audience = models.CharField("限定查看权限", max_length=32, blank=True)
+    hidden_from_key = models.CharField("回避人员标记", max_length=200, blank=True)
 
     objects = AlertQuerySet.as_manager()
 

@@ -46,7 +46,7 @@ from lianjian.notify.services import Message, notify_many
 from lianjian.org.choices import StaffPosition
 from lianjian.risk.choices import AlertLevel, AlertStatus, Recipient
 from lianjian.risk.models import Alert
-from lianjian.risk.selectors import alert_in_scope
+from lianjian.risk.selectors import alert_in_scope, user_person_tags
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +193,19 @@ def alert_recipients(alert: Alert, recipients: Iterable[str], directory: _Direct
     for recipient in recipients:
         for user in _candidates(alert, recipient, directory):
             found.setdefault(user.pk, user)
+    if alert.audience:
+        return [u for _, u in sorted(found.items()) if _may_see_restricted(u, alert)]
     return [u for pk, u in sorted(found.items()) if alert_in_scope(alert, directory.scopes[pk])]
+
+
+def _may_see_restricted(user: Any, alert: Alert) -> bool:
+    """The test of ``alerts_in_scope`` for an alert with an audience: the user holds the audience
+    permission over the alert and is not among the people it hides from."""
+    scope = scope_of_assignments(user.roles.all(), perm=Perm(alert.audience), staff_id=user.staff_id)
+    if not alert_in_scope(alert, scope):
+        return False
+    hidden = alert.hidden_from_key
+    return not (hidden and any(f"|{tag}|" in hidden for tag in user_person_tags(user)))
 
 
 def resolve_recipients(alert: Alert, recipients: Iterable[str] | None = None) -> list[Any]:

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 
 from lianjian.common.permissions import Perm
 from lianjian.common.scope import Scope
+from lianjian.common.sealing import person_tags
 from lianjian.org.models import Unit
 from lianjian.risk.choices import AlertLevel, AlertStatus, DisposalOpinion, DisposalState
 from lianjian.risk.models import Alert, AlertStep, RiskPoint, Rule
@@ -23,18 +24,46 @@ from lianjian.risk.models import Alert, AlertStep, RiskPoint, Rule
 LEVEL_WEIGHTS = {AlertLevel.NOTICE: 1, AlertLevel.WARNING: 3, AlertLevel.SUPERVISED: 5}
 
 
-def alerts_in_scope(user: Any, perm: Perm) -> QuerySet[Alert]:
-    """Alerts within the user's scope of ``perm``: by the alert's unit (本院及下级 / 本院), the
-    handling department — the case's, or for an alert about a person, that person's (本部门) —
-    or the person concerned: the case's handling prosecutor or the alert's subject (本人)."""
-    scope: Scope = user.scope(perm)
+# Permissions that may restrict an alert to their holders (Alert.audience): the interference
+# register's alerts for 检务督察, the compliance watch's for 纪检监察.
+AUDIENCES = (Perm.INTERFERENCE_READ, Perm.INTERFERENCE_SUPERVISE, Perm.CLUE_HANDLE)
+
+
+def _scope_q(scope: Scope) -> Q:
     q = scope.filter(unit_path="unit__path", unit="unit", department="case__department")
     if scope.department_ids and not scope.everything:
         q |= Q(case__isnull=True, subject_staff__department__in=sorted(scope.department_ids))
     if scope.staff_ids and not scope.everything:
         ids = sorted(scope.staff_ids)
         q |= Q(case__prosecutor__in=ids) | Q(subject_staff__in=ids)
-    return Alert.objects.filter(q)
+    return q
+
+
+def user_person_tags(user: Any) -> list[str]:
+    """The blind tags of the user's own staff record (``Alert.hidden_from_key``)."""
+    staff = getattr(user, "staff", None)
+    if staff is None:
+        return []
+    return person_tags(staff_no=staff.staff_no, name=staff.name)
+
+
+def alerts_in_scope(user: Any, perm: Perm) -> QuerySet[Alert]:
+    """Alerts within the user's scope of ``perm``: by the alert's unit (本院及下级 / 本院), the
+    handling department — the case's, or for an alert about a person, that person's (本部门) —
+    or the person concerned: the case's handling prosecutor or the alert's subject (本人).
+
+    An alert with an ``audience`` is seen only by holders of that permission, within its scope;
+    an alert that hides from the user's own tags is never seen by them (docs/interference.md).
+    """
+    q = _scope_q(user.scope(perm)) & Q(audience="")
+    if user.has_lianjian_perm(perm):
+        for audience in AUDIENCES:
+            if user.has_lianjian_perm(audience):
+                q |= Q(audience=audience) & _scope_q(user.scope(audience))
+    alerts = Alert.objects.filter(q)
+    for tag in user_person_tags(user):
+        alerts = alerts.exclude(hidden_from_key__contains=f"|{tag}|")
+    return alerts
 
 
 def alert_in_scope(alert: Alert, scope: Scope) -> bool:

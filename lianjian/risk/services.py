@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from lianjian.audit.services import audit_record
 from lianjian.org.models import Unit
-from lianjian.risk.catalogue.rules import STANDARD_RULES
+from lianjian.risk.catalogue.rules import standard_rules
 from lianjian.risk.catalogue.spec import RuleSpec
 from lianjian.risk.choices import AlertLevel, Recipient, RiskCategory, RiskLine, RiskPointLevel
 from lianjian.risk.disposal import (
@@ -160,6 +160,7 @@ def _rule_from_spec(spec: RuleSpec) -> Rule:
         risk_codes=list(spec.risk_codes),
         level=spec.level,
         recipients=list(spec.recipients),
+        audience=spec.audience,
     )
 
 
@@ -185,7 +186,7 @@ def risk_catalogue_install(*, actor: Any | None = None) -> InstallCounts:
     for point in RiskPoint.objects.filter(unit__isnull=True, code__in=[p.code for p in points]):
         _revision(point, RevisionAction.ADD, actor=actor, effective_from=CATALOGUE_EPOCH, reason="预置标准库")
     have_rules = set(Rule.objects.values_list("code", flat=True))
-    rules = [_rule_from_spec(spec) for spec in STANDARD_RULES if spec.code not in have_rules]
+    rules = [_rule_from_spec(spec) for spec in standard_rules() if spec.code not in have_rules]
     Rule.objects.bulk_create(rules)
     for rule in Rule.objects.filter(code__in=[r.code for r in rules]):
         _rule_revision(rule, actor=actor, reason="预置标准规则")

@@ -23,4 +23,5 @@ class RuleSpec:
     level: str = "NOTICE"
     recipients: tuple[str, ...] = ("HANDLER", "DEPT_HEAD")
     description: str = ""
+    audience: str = ""  # a permission code: only its holders see the alerts (Rule.audience)
     extra: dict[str, Any] = field(default_factory=dict)

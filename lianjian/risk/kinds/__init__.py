@@ -29,4 +29,11 @@ REGISTERED: tuple[DetectorKind, ...] = (
 
 KINDS: dict[str, DetectorKind] = {kind.name: kind for kind in REGISTERED}
 
-__all__ = ["KINDS", "REGISTERED"]
+
+def register(kind: DetectorKind) -> None:
+    """Add a kind from an app above risk (its AppConfig.ready()); the engine and the rule pages
+    then treat it like the built-in ones. Its module, test and doc page live in that app."""
+    KINDS.setdefault(kind.name, kind)
+
+
+__all__ = ["KINDS", "REGISTERED", "register"]

@@ -144,6 +144,7 @@ class Finding:
     occurred_at: datetime | None = None
     level: str | None = None
     codes: tuple[str, ...] = ()  # empty: the rule's risk codes
+    hidden_from: tuple[str, ...] = ()  # blind tags of people who must never see it (sealing)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class InterferenceConfig(AppConfig):
+    name = "lianjian.interference"
+    label = "interference"
+    verbose_name = "“三个规定”记录报告"
