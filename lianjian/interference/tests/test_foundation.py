@@ -135,6 +135,18 @@ def test_the_database_holds_no_plaintext(org) -> None:
                     assert secret.encode().decode("latin-1") not in text, table
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite database file itself")
+def test_the_sqlite_file_holds_no_plaintext(org) -> None:
+    make_record(org.prosecutor, uploads=[Upload("函件.txt", SECRET_CONTENT.encode())])
+    connection.ensure_connection()
+    raw = connection.connection.serialize()  # the database's pages, as its file would hold them
+    assert b"interference_recordversion" in raw
+    assert org.prosecutor.name.encode() in raw  # plain text is found where it is stored (the recorder's name)
+    for secret in (SECRET_NAME, SECRET_CONTENT, "函件.txt"):
+        for encoding in ("utf-8", "utf-16-le", "gb18030"):
+            assert secret.encode(encoding) not in raw, (secret, encoding)
+
+
 class TestPolicy:
     def test_who_reads(
         self,
