@@ -97,6 +97,16 @@ def report_submit(
     today = local_day(now)
     if not period.is_open(today):
         raise ReportError(f"{period.label}报告自 {period.end:%Y-%m-%d} 起方可提交")
+    report = (
+        PeriodicReport.objects.select_for_update()
+        .filter(staff=staff, cycle=period.cycle, period_start=period.start)
+        .first()
+    )
+    if report is not None and report.submitted_at is not None:
+        raise ReportError(
+            f"{period.label}报告已于 {timezone.localtime(report.submitted_at):%Y-%m-%d %H:%M} 提交，"
+            "不能重复提交；如有遗漏，请补录记录（补报）"
+        )
     own = list(records_of_period(staff, period).values_list("pk", flat=True))
     listed = {r if isinstance(r, int) else r.pk for r in records}
     if is_zero:
@@ -112,16 +122,6 @@ def report_submit(
         missing = set(own) - listed
         if missing:
             raise ReportError(f"本期还有 {len(missing)} 条记录未列入报告，请全部确认后提交")
-    report = (
-        PeriodicReport.objects.select_for_update()
-        .filter(staff=staff, cycle=period.cycle, period_start=period.start)
-        .first()
-    )
-    if report is not None and report.submitted_at is not None:
-        raise ReportError(
-            f"{period.label}报告已于 {timezone.localtime(report.submitted_at):%Y-%m-%d %H:%M} 提交，"
-            "不能重复提交；如有遗漏，请补录记录（补报）"
-        )
     if report is None:
         report = PeriodicReport(staff=staff, cycle=period.cycle, period_start=period.start)
     report.unit = staff.unit
