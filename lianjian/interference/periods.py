@@ -60,7 +60,9 @@ class Period:
     @property
     def due(self) -> date:
         first = _add_months(self.start, self.months)
-        return first.replace(day=QUARTERLY_DUE_DAY if self.cycle == ReportCycle.QUARTERLY else MONTHLY_DUE_DAY)
+        return first.replace(
+            day=QUARTERLY_DUE_DAY if self.cycle == ReportCycle.QUARTERLY else MONTHLY_DUE_DAY
+        )
 
     @property
     def label(self) -> str:
@@ -193,7 +195,9 @@ def setting_for(unit: Any) -> EffectiveSetting:
     from lianjian.interference.models import ReportingSetting
 
     chain = unit.ancestor_codes()
-    rows = {s.unit.code: s for s in ReportingSetting.objects.filter(unit__code__in=chain).select_related("unit")}
+    rows = {
+        s.unit.code: s for s in ReportingSetting.objects.filter(unit__code__in=chain).select_related("unit")
+    }
     return resolve_setting(chain, rows)
 
 
@@ -203,7 +207,9 @@ def settings_for(units: Iterable[Any]) -> dict[int, EffectiveSetting]:
 
     units = list(units)
     codes = {code for unit in units for code in unit.ancestor_codes()}
-    rows = {s.unit.code: s for s in ReportingSetting.objects.filter(unit__code__in=codes).select_related("unit")}
+    rows = {
+        s.unit.code: s for s in ReportingSetting.objects.filter(unit__code__in=codes).select_related("unit")
+    }
     return {unit.pk: resolve_setting(unit.ancestor_codes(), rows) for unit in units}
 
 

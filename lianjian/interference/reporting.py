@@ -157,13 +157,20 @@ def _holders(perm: Perm) -> list[Any]:
 
     roles = sorted(role for role, perms in ROLE_PERMISSIONS.items() if perm in perms)
     return list(
-        User.objects.filter(is_active=True, roles__role__in=roles).distinct().select_related("staff").order_by("pk")
+        User.objects.filter(is_active=True, roles__role__in=roles)
+        .distinct()
+        .select_related("staff")
+        .order_by("pk")
     )
 
 
 def supervisors_of(unit: Unit) -> list[Any]:
     """检务督察 whose 报告督察 scope covers all of ``unit``."""
-    return [u for u in _holders(Perm.INTERFERENCE_SUPERVISE) if u.scope(Perm.INTERFERENCE_SUPERVISE).covers_unit(unit)]
+    return [
+        u
+        for u in _holders(Perm.INTERFERENCE_SUPERVISE)
+        if u.scope(Perm.INTERFERENCE_SUPERVISE).covers_unit(unit)
+    ]
 
 
 def readers_told_of(record: Record) -> list[Any]:
@@ -241,7 +248,10 @@ def _units_with_staff() -> list[Unit]:
 def _submitted(period: Period, staff_ids: Iterable[int]) -> set[int]:
     return set(
         PeriodicReport.objects.filter(
-            cycle=period.cycle, period_start=period.start, staff_id__in=sorted(staff_ids), submitted_at__isnull=False
+            cycle=period.cycle,
+            period_start=period.start,
+            staff_id__in=sorted(staff_ids),
+            submitted_at__isnull=False,
         ).values_list("staff_id", flat=True)
     )
 
@@ -337,7 +347,9 @@ def _missing_message(unit: Unit, period: Period, missing: list[Staff], users: li
     by_department: dict[str, list[str]] = defaultdict(list)
     for person in missing:
         by_department[person.department.name if person.department else "未设部门"].append(person.name)
-    lines = [f"{name}：{len(names)} 人（{'、'.join(names)}）" for name, names in sorted(by_department.items())]
+    lines = [
+        f"{name}：{len(names)} 人（{'、'.join(names)}）" for name, names in sorted(by_department.items())
+    ]
     return Message(
         users=users,
         kind=NotificationKind.OTHER,
@@ -352,4 +364,3 @@ def reports_daily(*, now: datetime | None = None) -> dict[str, int]:
     """The daily job ``interference.reports``: reminders, then late flags."""
     now = now or timezone.now()
     return {**reports_remind(now=now), **reports_flag_late(now=now)}
-

@@ -104,7 +104,8 @@ def overview_scope(user: Any) -> OverviewScope:
     departments = Department.objects.filter(pk__in=sorted(scope.department_ids)).select_related("unit")
     dept_units = {d.unit.pk: d.unit for d in departments}
     return OverviewScope(
-        units=sorted(dept_units.values(), key=lambda u: u.path), department_ids=frozenset(scope.department_ids)
+        units=sorted(dept_units.values(), key=lambda u: u.path),
+        department_ids=frozenset(scope.department_ids),
     )
 
 
@@ -138,7 +139,8 @@ def compliance(scope: OverviewScope, day: date, today: date) -> list[ComplianceR
         if scope.department_ids is None:
             rows.append(total)
         rows += sorted(
-            by_department.values(), key=lambda r: (r.department is None, r.department.code if r.department else "")
+            by_department.values(),
+            key=lambda r: (r.department is None, r.department.code if r.department else ""),
         )
     return rows
 

@@ -46,7 +46,7 @@ from lianjian.interference.reporting import (
 from lianjian.interference.selectors_reports import compliance, overview_scope
 from lianjian.org.models import Unit
 
-HISTORY = {ReportCycle.MONTHLY: 12, ReportCycle.QUARTERLY: 8}
+HISTORY: dict[str, int] = {ReportCycle.MONTHLY: 12, ReportCycle.QUARTERLY: 8}
 STATUS_BADGE = {
     ReportStatus.PENDING: "warning",
     ReportStatus.SUBMITTED: "success",
@@ -84,7 +84,7 @@ def my_reports(request: HttpRequest) -> HttpResponse:
             staff=staff, cycle=setting.cycle, period_start__in=[p.start for p in periods]
         )
     }
-    rows = []
+    rows: list[dict[str, Any]] = []
     for period in periods:
         report = reports.get(period.start)
         status = report_status(report, period, today)
@@ -102,9 +102,12 @@ def my_reports(request: HttpRequest) -> HttpResponse:
     if chosen is None:
         chosen = next((r["period"] for r in rows if r["open"] and not r["submitted"]), None)
     if chosen is not None:
-        report = reports.get(chosen.start) or PeriodicReport.objects.filter(
-            staff=staff, cycle=chosen.cycle, period_start=chosen.start
-        ).first()
+        report = (
+            reports.get(chosen.start)
+            or PeriodicReport.objects.filter(
+                staff=staff, cycle=chosen.cycle, period_start=chosen.start
+            ).first()
+        )
         readable = policy.records_readable_by(user)
         context.update(
             chosen=chosen,
@@ -212,7 +215,22 @@ def _workbook(rows: list[Any], names: bool) -> bytes:
     sheet = book.active
     sheet.title = "报告情况"
     if names:
-        sheet.append(["单位", "部门", "报告期间", "截止日期", "应报", "已报", "零报告", "逾期提交", "逾期未报", "待报", "逾期未报人员", "逾期提交人员"])
+        sheet.append(
+            [
+                "单位",
+                "部门",
+                "报告期间",
+                "截止日期",
+                "应报",
+                "已报",
+                "零报告",
+                "逾期提交",
+                "逾期未报",
+                "待报",
+                "逾期未报人员",
+                "逾期提交人员",
+            ]
+        )
         for r in rows:
             sheet.append(
                 [
@@ -231,7 +249,19 @@ def _workbook(rows: list[Any], names: bool) -> bytes:
                 ]
             )
     else:
-        sheet.append(["单位", "部门", "报告期间", "截止日期", "应报人数", "报告率", "零报告率", "逾期提交率", "逾期未报率"])
+        sheet.append(
+            [
+                "单位",
+                "部门",
+                "报告期间",
+                "截止日期",
+                "应报人数",
+                "报告率",
+                "零报告率",
+                "逾期提交率",
+                "逾期未报率",
+            ]
+        )
         for r in rows:
             sheet.append(
                 [
@@ -334,7 +364,12 @@ def _save_setting(request: HttpRequest, units: list[Unit]) -> list[str]:
         row.zero_months = zero_months
         row.caseload_threshold = threshold
         row.save()
-        after = {"cycle": cycle, "remind_days": remind, "zero_months": zero_months, "caseload_threshold": threshold}
+        after = {
+            "cycle": cycle,
+            "remind_days": remind,
+            "zero_months": zero_months,
+            "caseload_threshold": threshold,
+        }
         audit_record(
             actor=request.user,
             action="interference.report_setting.change",

@@ -119,7 +119,11 @@ class TestClock:
 class TestParse:
     @pytest.mark.parametrize(
         ("cycle", "key", "start"),
-        [(M, "2026-03", date(2026, 3, 1)), (Q, "2026-Q2", date(2026, 4, 1)), (Q, "2026-q4", date(2026, 10, 1))],
+        [
+            (M, "2026-03", date(2026, 3, 1)),
+            (Q, "2026-Q2", date(2026, 4, 1)),
+            (Q, "2026-q4", date(2026, 10, 1)),
+        ],
     )
     def test_keys(self, cycle, key, start) -> None:
         assert parse_period(cycle, key) == Period(start, cycle)

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from lianjian.audit.models import AuditEvent
 from lianjian.interference.choices import ReportCycle
 from lianjian.interference.models import PeriodicReport, ReportingSetting
-from lianjian.interference.periods import period_of, local_day
+from lianjian.interference.periods import local_day, period_of
 from lianjian.interference.reporting import report_submit
 from lianjian.interference.tests.builders import SECRET_CONTENT, SECRET_NAME, make_record
 
@@ -54,9 +54,13 @@ class TestMyReports:
     def test_submit_then_resubmit_is_refused(self, client, org, county_prosecutor, last_month) -> None:
         record = in_period(org.prosecutor, last_month)
         client.force_login(county_prosecutor)
-        zero = client.post(reverse(SUBMIT), {"period": last_month.key, "zero": "1", "confirm": "1"}, follow=True)
+        zero = client.post(
+            reverse(SUBMIT), {"period": last_month.key, "zero": "1", "confirm": "1"}, follow=True
+        )
         assert "不能提交零报告" in zero.content.decode() and not PeriodicReport.objects.exists()
-        unconfirmed = client.post(reverse(SUBMIT), {"period": last_month.key, "records": [record.pk]}, follow=True)
+        unconfirmed = client.post(
+            reverse(SUBMIT), {"period": last_month.key, "records": [record.pk]}, follow=True
+        )
         assert "请勾选确认" in unconfirmed.content.decode() and not PeriodicReport.objects.exists()
         done = client.post(
             reverse(SUBMIT), {"period": last_month.key, "records": [record.pk], "confirm": "1"}, follow=True
@@ -77,7 +81,12 @@ class TestMyReports:
         assert "请勾选确认" in unconfirmed.content.decode() and not PeriodicReport.objects.exists()
         client.post(reverse(SUBMIT), {"period": last_month.key, "zero": "1", "confirm": "1"})
         assert PeriodicReport.objects.get().is_zero
-        assert AuditEvent.objects.filter(action="interference.report.submit", actor_id=county_prosecutor.pk).count() == 1
+        assert (
+            AuditEvent.objects.filter(
+                action="interference.report.submit", actor_id=county_prosecutor.pk
+            ).count()
+            == 1
+        )
 
     @pytest.mark.parametrize("period", ["", "2026-13", "2026-Q1", "x'; drop"])
     def test_a_malformed_period_is_a_message(self, client, county_prosecutor, period) -> None:
@@ -91,10 +100,14 @@ class TestMyReports:
         mine = in_period(org.prosecutor, last_month)
         client.force_login(county_prosecutor)
         forged = client.post(
-            reverse(SUBMIT), {"period": last_month.key, "records": [mine.pk, other.pk], "confirm": "1"}, follow=True
+            reverse(SUBMIT),
+            {"period": last_month.key, "records": [mine.pk, other.pk], "confirm": "1"},
+            follow=True,
         )
         assert "不属于本人本期" in forged.content.decode()
-        junk = client.post(reverse(SUBMIT), {"period": last_month.key, "records": ["abc"], "confirm": "1"}, follow=True)
+        junk = client.post(
+            reverse(SUBMIT), {"period": last_month.key, "records": ["abc"], "confirm": "1"}, follow=True
+        )
         assert "所列记录无效" in junk.content.decode()
         assert not PeriodicReport.objects.exists()
 
@@ -102,10 +115,13 @@ class TestMyReports:
         from lianjian.accounts.tests.factories import UserFactory, grant
 
         user = UserFactory(username="nostaff")
-        grant(user, "CASE_MANAGEMENT", "UNIT", unit=org.county)
+        grant(user, "CASE_MANAGEMENT", "UNIT", unit=org.county)  # type: ignore[arg-type]
         client.force_login(user)
         assert 'data-testid="no-staff"' in client.get(reverse(MINE)).content.decode()
-        assert client.post(reverse(SUBMIT), {"period": "2026-01", "zero": "1", "confirm": "1"}).status_code == 404
+        assert (
+            client.post(reverse(SUBMIT), {"period": "2026-01", "zero": "1", "confirm": "1"}).status_code
+            == 404
+        )
 
     def test_a_late_contact_shows_as_reported_late(self, client, org, county_prosecutor, last_month) -> None:
         start = last_month.bounds()[0]
@@ -129,10 +145,14 @@ class TestOverview:
         """Two months ago (overdue whatever today is): A101 reported, A100 did not."""
         period = last_month.previous()
         in_period(org.prosecutor, period)
-        report_submit(staff=org.head, period=period, records=[], is_zero=True, actor=None, now=period.bounds()[1])
+        report_submit(
+            staff=org.head, period=period, records=[], is_zero=True, actor=None, now=period.bounds()[1]
+        )
         return period
 
-    def test_inspection_sees_names_of_the_missing_but_no_content(self, client, city_supervisor, reported) -> None:
+    def test_inspection_sees_names_of_the_missing_but_no_content(
+        self, client, city_supervisor, reported
+    ) -> None:
         client.force_login(city_supervisor)
         html = client.get(reverse(OVERVIEW), {"period": reported.key}).content.decode()
         assert "兰州市城关区人民检察院" in html and "何平" in html
@@ -180,7 +200,13 @@ class TestOverview:
 
 class TestSettings:
     def post(self, client, **overrides):
-        data = {"unit": "620102", "cycle": "QUARTERLY", "remind_days": "5，2", "zero_months": "4", "caseload_threshold": "25"}
+        data = {
+            "unit": "620102",
+            "cycle": "QUARTERLY",
+            "remind_days": "5，2",
+            "zero_months": "4",
+            "caseload_threshold": "25",
+        }
         data.update(overrides)
         return client.post(reverse(SETTINGS), data, follow=True)
 
@@ -188,12 +214,23 @@ class TestSettings:
         client.force_login(city_supervisor)
         assert "已保存" in self.post(client).content.decode()
         row = ReportingSetting.objects.get(unit=org.county)
-        assert (row.cycle, row.remind_days, row.zero_months, row.caseload_threshold) == ("QUARTERLY", [5, 2], 4, 25)
+        assert (row.cycle, row.remind_days, row.zero_months, row.caseload_threshold) == (
+            "QUARTERLY",
+            [5, 2],
+            4,
+            25,
+        )
         event = AuditEvent.objects.get(action="interference.report_setting.change")
         assert event.before is None and event.after["cycle"] == "QUARTERLY"
         self.post(client, cycle="MONTHLY")
         assert ReportingSetting.objects.get(unit=org.county).cycle == "MONTHLY"
-        assert AuditEvent.objects.filter(action="interference.report_setting.change").order_by("pk").last().before["cycle"] == "QUARTERLY"
+        assert (
+            AuditEvent.objects.filter(action="interference.report_setting.change")
+            .order_by("pk")
+            .last()
+            .before["cycle"]
+            == "QUARTERLY"
+        )
 
     @pytest.mark.parametrize(
         ("field", "value", "message"),
@@ -205,7 +242,9 @@ class TestSettings:
             ("caseload_threshold", "many", "请填写整数"),
         ],
     )
-    def test_bad_values_are_messages_and_change_nothing(self, client, city_supervisor, field, value, message) -> None:
+    def test_bad_values_are_messages_and_change_nothing(
+        self, client, city_supervisor, field, value, message
+    ) -> None:
         client.force_login(city_supervisor)
         response = self.post(client, **{field: value})
         assert response.status_code == 200 and message in response.content.decode()
@@ -225,7 +264,9 @@ class TestSettings:
         assert "沿用 620100" in html and "本院设置" in html and "嘉峪关" not in html
 
 
-def test_the_menu_shows_the_three_entries_by_permission(client, county_prosecutor, city_supervisor, system_admin) -> None:
+def test_the_menu_shows_the_three_entries_by_permission(
+    client, county_prosecutor, city_supervisor, system_admin
+) -> None:
     client.force_login(city_supervisor)
     html = client.get(reverse(MINE)).content.decode()
     assert "三个规定" in html and "报告情况" in html and "报告设置" in html

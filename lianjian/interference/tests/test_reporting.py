@@ -51,7 +51,12 @@ class TestSubmit:
         march_record(org.prosecutor)
         with pytest.raises(ReportError, match="不能提交零报告"):
             report_submit(
-                staff=org.prosecutor, period=MARCH, records=[], is_zero=True, actor=None, now=bj("2026-04-01T09:00")
+                staff=org.prosecutor,
+                period=MARCH,
+                records=[],
+                is_zero=True,
+                actor=None,
+                now=bj("2026-04-01T09:00"),
             )
         assert not PeriodicReport.objects.exists()
 
@@ -62,14 +67,26 @@ class TestSubmit:
         other = march_record(org.colleague)
         now = bj("2026-04-02T10:00")
         with pytest.raises(ReportError, match="1 条记录未列入"):
-            report_submit(staff=org.prosecutor, period=MARCH, records=[first], is_zero=False, actor=None, now=now)
-        with pytest.raises(ReportError, match="不属于本人本期"):
             report_submit(
-                staff=org.prosecutor, period=MARCH, records=[first, second, other], is_zero=False, actor=None, now=now
+                staff=org.prosecutor, period=MARCH, records=[first], is_zero=False, actor=None, now=now
             )
         with pytest.raises(ReportError, match="不属于本人本期"):
             report_submit(
-                staff=org.prosecutor, period=MARCH, records=[first, second, april], is_zero=False, actor=None, now=now
+                staff=org.prosecutor,
+                period=MARCH,
+                records=[first, second, other],
+                is_zero=False,
+                actor=None,
+                now=now,
+            )
+        with pytest.raises(ReportError, match="不属于本人本期"):
+            report_submit(
+                staff=org.prosecutor,
+                period=MARCH,
+                records=[first, second, april],
+                is_zero=False,
+                actor=None,
+                now=now,
             )
         report = report_submit(
             staff=org.prosecutor, period=MARCH, records=[first, second], is_zero=False, actor=None, now=now
@@ -85,30 +102,80 @@ class TestSubmit:
 
     def test_no_records_needs_a_zero_report(self, org) -> None:
         with pytest.raises(ReportError, match="请提交零报告"):
-            report_submit(staff=org.prosecutor, period=MARCH, records=[], is_zero=False, actor=None, now=bj("2026-04-01T09:00"))
+            report_submit(
+                staff=org.prosecutor,
+                period=MARCH,
+                records=[],
+                is_zero=False,
+                actor=None,
+                now=bj("2026-04-01T09:00"),
+            )
         report = report_submit(
-            staff=org.prosecutor, period=MARCH, records=[], is_zero=True, actor=None, now=bj("2026-04-01T09:00")
+            staff=org.prosecutor,
+            period=MARCH,
+            records=[],
+            is_zero=True,
+            actor=None,
+            now=bj("2026-04-01T09:00"),
         )
         assert report.is_zero and report_status(report, MARCH, date(2026, 4, 5)) == ReportStatus.ZERO
 
     def test_submitting_twice_is_refused(self, org) -> None:
-        report_submit(staff=org.prosecutor, period=MARCH, records=[], is_zero=True, actor=None, now=bj("2026-04-01T09:00"))
+        report_submit(
+            staff=org.prosecutor,
+            period=MARCH,
+            records=[],
+            is_zero=True,
+            actor=None,
+            now=bj("2026-04-01T09:00"),
+        )
         march_record(org.prosecutor, "2026-03-31T20:00:00")  # a record found afterwards: 补报
         with pytest.raises(ReportError, match="不能重复提交"):
-            report_submit(staff=org.prosecutor, period=MARCH, records=[], is_zero=True, actor=None, now=bj("2026-04-02T09:00"))
+            report_submit(
+                staff=org.prosecutor,
+                period=MARCH,
+                records=[],
+                is_zero=True,
+                actor=None,
+                now=bj("2026-04-02T09:00"),
+            )
         assert PeriodicReport.objects.get().is_zero
 
     def test_not_before_the_period_last_day(self, org) -> None:
         with pytest.raises(ReportError, match="起方可提交"):
-            report_submit(staff=org.prosecutor, period=MARCH, records=[], is_zero=True, actor=None, now=bj("2026-03-30T23:00"))
-        report_submit(staff=org.prosecutor, period=MARCH, records=[], is_zero=True, actor=None, now=bj("2026-03-31T08:00"))
+            report_submit(
+                staff=org.prosecutor,
+                period=MARCH,
+                records=[],
+                is_zero=True,
+                actor=None,
+                now=bj("2026-03-30T23:00"),
+            )
+        report_submit(
+            staff=org.prosecutor,
+            period=MARCH,
+            records=[],
+            is_zero=True,
+            actor=None,
+            now=bj("2026-03-31T08:00"),
+        )
 
     def test_late_submission_is_taken_and_flagged(self, org) -> None:
         on_time = report_submit(
-            staff=org.prosecutor, period=MARCH, records=[], is_zero=True, actor=None, now=bj("2026-04-03T23:59")
+            staff=org.prosecutor,
+            period=MARCH,
+            records=[],
+            is_zero=True,
+            actor=None,
+            now=bj("2026-04-03T23:59"),
         )
         late = report_submit(
-            staff=org.colleague, period=MARCH, records=[], is_zero=True, actor=None, now=bj("2026-04-04T00:01")
+            staff=org.colleague,
+            period=MARCH,
+            records=[],
+            is_zero=True,
+            actor=None,
+            now=bj("2026-04-04T00:01"),
         )
         assert report_status(on_time, MARCH, date(2026, 4, 10)) == ReportStatus.ZERO
         assert report_status(late, MARCH, date(2026, 4, 10)) == ReportStatus.LATE
@@ -118,7 +185,12 @@ class TestSubmit:
     def test_submission_is_audited_without_content(self, org, county_prosecutor) -> None:
         record = march_record(org.prosecutor)
         report_submit(
-            staff=org.prosecutor, period=MARCH, records=[record], is_zero=False, actor=county_prosecutor, now=bj("2026-04-01T09:00")
+            staff=org.prosecutor,
+            period=MARCH,
+            records=[record],
+            is_zero=False,
+            actor=county_prosecutor,
+            now=bj("2026-04-01T09:00"),
         )
         event = AuditEvent.objects.get(action="interference.report.submit")
         assert event.actor_id == county_prosecutor.pk
@@ -131,14 +203,23 @@ class TestSettingAndObliged:
     def test_a_county_takes_its_city_setting(self, org) -> None:
         assert setting_for(org.county).cycle == ReportCycle.MONTHLY
         ReportingSetting.objects.create(unit=org.city, cycle=ReportCycle.QUARTERLY, remind_days=[5])
-        assert (setting_for(org.county).cycle, setting_for(org.county).remind_days) == (ReportCycle.QUARTERLY, (5,))
+        assert (setting_for(org.county).cycle, setting_for(org.county).remind_days) == (
+            ReportCycle.QUARTERLY,
+            (5,),
+        )
         assert setting_for(org.other_county).cycle == ReportCycle.MONTHLY
         ReportingSetting.objects.create(unit=org.county, cycle=ReportCycle.MONTHLY)
         assert setting_for(org.county).cycle == ReportCycle.MONTHLY
 
-    def test_obliged_are_staff_in_post_with_an_active_account(self, org, county_prosecutor, department_head) -> None:
-        left = StaffFactory(staff_no="A900", name="离职者", department=org.criminal, left_on=date(2026, 3, 20))
-        joined = StaffFactory(staff_no="A901", name="新来者", department=org.criminal, joined_on=date(2026, 4, 5))
+    def test_obliged_are_staff_in_post_with_an_active_account(
+        self, org, county_prosecutor, department_head
+    ) -> None:
+        left = StaffFactory(
+            staff_no="A900", name="离职者", department=org.criminal, left_on=date(2026, 3, 20)
+        )
+        joined = StaffFactory(
+            staff_no="A901", name="新来者", department=org.criminal, joined_on=date(2026, 4, 5)
+        )
         from lianjian.accounts.tests.factories import UserFactory
 
         UserFactory(username="left", staff=left)
@@ -168,7 +249,14 @@ class TestReminders:
         assert Notification.objects.count() == 4
 
     def test_those_who_submitted_are_not_reminded(self, org, county_prosecutor, department_head) -> None:
-        report_submit(staff=org.prosecutor, period=MARCH, records=[], is_zero=True, actor=None, now=bj("2026-03-31T07:00"))
+        report_submit(
+            staff=org.prosecutor,
+            period=MARCH,
+            records=[],
+            is_zero=True,
+            actor=None,
+            now=bj("2026-03-31T07:00"),
+        )
         assert reports_remind(now=bj("2026-03-31T08:00:00"))["reminded"] == 1
         assert list(Notification.objects.values_list("user_id", flat=True)) == [department_head.pk]
 
@@ -178,14 +266,26 @@ class TestReminders:
         assert reports_remind(now=bj("2026-04-07T08:00:00"))["reminded"] == 1
         assert "2026年第1季度" in Notification.objects.get(user=county_prosecutor).title
 
-    def test_admins_and_staff_without_accounts_are_not_reminded(self, org, system_admin, county_prosecutor) -> None:
+    def test_admins_and_staff_without_accounts_are_not_reminded(
+        self, org, system_admin, county_prosecutor
+    ) -> None:
         reports_remind(now=bj("2026-03-31T08:00:00"))
         assert set(Notification.objects.values_list("user_id", flat=True)) == {county_prosecutor.pk}
 
 
 class TestLateFlags:
     @pytest.fixture
-    def everyone(self, org, county_prosecutor, department_head, city_supervisor, discipline_inspector, system_admin, security_admin, audit_admin):
+    def everyone(
+        self,
+        org,
+        county_prosecutor,
+        department_head,
+        city_supervisor,
+        discipline_inspector,
+        system_admin,
+        security_admin,
+        audit_admin,
+    ):
         return {
             "prosecutor": county_prosecutor,
             "head": department_head,
@@ -195,7 +295,9 @@ class TestLateFlags:
         }
 
     def test_missing_reports_are_flagged_once_after_the_due_date(self, org, everyone) -> None:
-        report_submit(staff=org.head, period=MARCH, records=[], is_zero=True, actor=None, now=bj("2026-04-02T10:00"))
+        report_submit(
+            staff=org.head, period=MARCH, records=[], is_zero=True, actor=None, now=bj("2026-04-02T10:00")
+        )
         march_record(org.prosecutor, content=SECRET_CONTENT)
         reports_flag_late(now=bj("2026-04-03T08:00:00"))  # flags February (due 3 March), not March
         assert not PeriodicReport.objects.filter(period_start=MARCH.start, submitted_at__isnull=True).exists()
@@ -204,7 +306,9 @@ class TestLateFlags:
         # In the county A100 (with a record) and DI01 (the discipline inspector, staff of the
         # department) are missing; in the city, the supervisor CS01 themself.
         assert result == {"flagged": 3, "notices": 2}
-        rows = PeriodicReport.objects.filter(submitted_at__isnull=True, unit=org.county, period_start=MARCH.start)
+        rows = PeriodicReport.objects.filter(
+            submitted_at__isnull=True, unit=org.county, period_start=MARCH.start
+        )
         assert {r.staff.staff_no for r in rows} == {"A100", "DI01"}
         assert all(r.late_flagged_at == bj("2026-04-04T08:00:00") for r in rows)
         assert reports_flag_late(now=bj("2026-04-05T08:00:00")) == {"flagged": 0, "notices": 0}
@@ -221,12 +325,19 @@ class TestLateFlags:
         assert "第二检察部：3 人" in notice.body and "何平" in notice.body
         assert SECRET_NAME not in texts(told) and SECRET_CONTENT not in texts(told)
         for user in [everyone["head"], everyone["prosecutor"], everyone["discipline"], *everyone["admins"]]:
-            assert not Notification.objects.filter(user=user, key__startswith="interference.report:missing").exists()
+            assert not Notification.objects.filter(
+                user=user, key__startswith="interference.report:missing"
+            ).exists()
 
     def test_a_late_submission_after_the_flag_shows_late(self, org, everyone) -> None:
         reports_flag_late(now=bj("2026-04-04T08:00:00"))
         report = report_submit(
-            staff=org.prosecutor, period=MARCH, records=[], is_zero=True, actor=None, now=bj("2026-04-05T09:00")
+            staff=org.prosecutor,
+            period=MARCH,
+            records=[],
+            is_zero=True,
+            actor=None,
+            now=bj("2026-04-05T09:00"),
         )
         assert report.late_flagged_at is not None
         assert report_status(report, MARCH, date(2026, 4, 6)) == ReportStatus.LATE
@@ -236,17 +347,28 @@ class TestLateFlags:
         from lianjian.interference.tests.builders import persona
 
         staff = StaffFactory(staff_no="JY01", name="嘉督", unit=org.other_city, department=None)
-        other = persona("jy_inspector", staff, "INSPECTION", "UNIT_AND_BELOW", unit=org.other_city)
+        other = persona("jy_inspector", staff, "INSPECTION", "UNIT_AND_BELOW", unit=org.other_city)  # type: ignore[arg-type]
         reports_flag_late(now=bj("2026-04-04T08:00:00"))
         county = Notification.objects.filter(key="interference.report:missing:620102:2026-03")
         assert county.exists() and not county.filter(user=other).exists()
         # … but is told of their own city, where they themself have not reported.
-        assert Notification.objects.filter(key="interference.report:missing:620200:2026-03", user=other).exists()
+        assert Notification.objects.filter(
+            key="interference.report:missing:620200:2026-03", user=other
+        ).exists()
 
 
 class TestUrgent:
     @pytest.fixture
-    def readers(self, org, county_prosecutor, department_head, city_supervisor, discipline_inspector, system_admin, outsider):
+    def readers(
+        self,
+        org,
+        county_prosecutor,
+        department_head,
+        city_supervisor,
+        discipline_inspector,
+        system_admin,
+        outsider,
+    ):
         return locals()
 
     def urgent(self):
@@ -269,7 +391,9 @@ class TestUrgent:
             make_record(org.prosecutor, category="RC-02", violation_codes=[])
         assert not self.urgent().exists()
 
-    def test_a_contact_outside_work_is_urgent_and_a_late_one_is_marked(self, org, readers, django_capture_on_commit_callbacks) -> None:
+    def test_a_contact_outside_work_is_urgent_and_a_late_one_is_marked(
+        self, org, readers, django_capture_on_commit_callbacks
+    ) -> None:
         with django_capture_on_commit_callbacks(execute=True):
             soon = make_record(
                 org.prosecutor, category="RC-05", violation_codes=[], subject_type="PARTY", in_workplace=False
@@ -289,24 +413,36 @@ class TestUrgent:
     def test_the_person_recorded_is_not_told(self, org, readers, django_capture_on_commit_callbacks) -> None:
         with django_capture_on_commit_callbacks(execute=True):
             make_record(
-                org.prosecutor, subject_name="纪明", subject_staff_no="DI01", subject_type="INTERNAL_OWN",
-                violation_codes=["IN-VIO-01"], affected_case=True,
+                org.prosecutor,
+                subject_name="纪明",
+                subject_staff_no="DI01",
+                subject_type="INTERNAL_OWN",
+                violation_codes=["IN-VIO-01"],
+                affected_case=True,
             )
         assert set(self.urgent().values_list("user_id", flat=True)) == {readers["city_supervisor"].pk}
 
-    def test_a_correction_that_makes_it_urgent_tells_once(self, org, readers, django_capture_on_commit_callbacks) -> None:
+    def test_a_correction_that_makes_it_urgent_tells_once(
+        self, org, readers, django_capture_on_commit_callbacks
+    ) -> None:
         with django_capture_on_commit_callbacks(execute=True):
             record = make_record(org.prosecutor)
         assert not self.urgent().exists()
         for reason in ("已影响办案", "补充"):
             with django_capture_on_commit_callbacks(execute=True):
                 record = record_correct(
-                    record=record, recorder=org.prosecutor, data=record_input(affected_case=True), reason=reason, actor=None
+                    record=record,
+                    recorder=org.prosecutor,
+                    data=record_input(affected_case=True),
+                    reason=reason,
+                    actor=None,
                 )
         assert self.urgent().count() == 2
         assert urgent_notify(record) == 0  # already told
 
-    def test_nothing_is_told_when_the_write_rolls_back(self, org, readers, django_capture_on_commit_callbacks) -> None:
+    def test_nothing_is_told_when_the_write_rolls_back(
+        self, org, readers, django_capture_on_commit_callbacks
+    ) -> None:
         from django.db import transaction
 
         with django_capture_on_commit_callbacks(execute=True):
