@@ -7,7 +7,7 @@ report or a zero report, the daily reminders and late flags, and the urgent noti
   record (补报): it shows in the next period's report, and the register keeps its date.
 - A report may be submitted from the period's last day on; after the due date it is still taken,
   and shows as 逾期 (late).
-- Every day (job ``interference.reports``), obliged persons who have not submitted are reminded
+- Every day (job ``periodic.reports``), obliged persons who have not submitted are reminded
   ``remind_days`` days before the due date (default 3 and 1), once per person, period and offset
   (the notification key). The day after the due date, each missing report is flagged once: a
   pending row (``submitted_at`` empty) gets ``late_flagged_at``, and 检务督察 of the unit are
@@ -100,6 +100,7 @@ def report_submit(
     report = (
         PeriodicReport.objects.select_for_update()
         .filter(staff=staff, cycle=period.cycle, period_start=period.start)
+        .order_by("pk")  # the default ordering joins staff: no FOR UPDATE over an outer join
         .first()
     )
     if report is not None and report.submitted_at is not None:
@@ -306,9 +307,9 @@ def reports_flag_late(*, now: datetime | None = None) -> dict[str, int]:
         with transaction.atomic():
             rows = {
                 r.staff_id: r
-                for r in PeriodicReport.objects.select_for_update().filter(
-                    cycle=period.cycle, period_start=period.start, staff_id__in=[s.pk for s in staff]
-                )
+                for r in PeriodicReport.objects.select_for_update()
+                .filter(cycle=period.cycle, period_start=period.start, staff_id__in=[s.pk for s in staff])
+                .order_by("pk")
             }
             newly: list[Staff] = []
             for person in staff:
@@ -361,6 +362,6 @@ def _missing_message(unit: Unit, period: Period, missing: list[Staff], users: li
 
 
 def reports_daily(*, now: datetime | None = None) -> dict[str, int]:
-    """The daily job ``interference.reports``: reminders, then late flags."""
+    """The daily job ``periodic.reports``: reminders, then late flags."""
     now = now or timezone.now()
     return {**reports_remind(now=now), **reports_flag_late(now=now)}

@@ -116,7 +116,7 @@ JOBS: dict[str, Job] = {
             "lianjian.notify.services.deliveries_process",
         ),
         Job(
-            "interference.reports",
+            "periodic.reports",
             "“三个规定”定期报告提醒与逾期标记",
             Cadence(Period.DAY, hour=8, minute=0),
             "lianjian.interference.reporting.reports_daily",

@@ -25,7 +25,7 @@ def test_the_schedule_declares_the_jobs_with_their_cadences() -> None:
         "alerts.escalate": ("0 * * * *", "lianjian.jobs.targets.alerts_escalate"),
         "alerts.route": ("* * * * *", "lianjian.risk.routing.alerts_route"),
         "deliveries.process": ("* * * * *", "lianjian.notify.services.deliveries_process"),
-        "interference.reports": ("0 8 * * *", "lianjian.interference.reporting.reports_daily"),
+        "periodic.reports": ("0 8 * * *", "lianjian.interference.reporting.reports_daily"),
     }
 
 
