@@ -386,6 +386,19 @@ class TestUrgent:
             assert SECRET_NAME not in f"{n.title}{n.body}" and SECRET_CONTENT not in f"{n.title}{n.body}"
             assert "副区长" not in f"{n.title}{n.body}" and "王某某" not in f"{n.title}{n.body}"
 
+    def test_a_skip_level_record_tells_the_superior_unit_only_and_no_webhook(
+        self, org, readers, django_capture_on_commit_callbacks
+    ) -> None:
+        from lianjian.notify.models import Delivery
+        from lianjian.notify.services import webhook_endpoint_create
+
+        webhook_endpoint_create(actor=None, name="接收端", url="http://127.0.0.1:9/h")
+        with django_capture_on_commit_callbacks(execute=True):
+            make_record(org.prosecutor, affected_case=True, report_unit_code="620100")
+        # Reported to the city: the county's 纪检监察 (scope: the county) is not told.
+        assert set(self.urgent().values_list("user_id", flat=True)) == {readers["city_supervisor"].pk}
+        assert not Delivery.objects.filter(channel="WEBHOOK").exists()
+
     def test_an_ordinary_record_tells_nobody(self, org, readers, django_capture_on_commit_callbacks) -> None:
         with django_capture_on_commit_callbacks(execute=True):
             make_record(org.prosecutor, category="RC-02", violation_codes=[])
@@ -453,6 +466,25 @@ class TestUrgent:
             except RuntimeError:
                 pass
         assert not self.urgent().exists()
+
+
+class TestQuarterlyFlags:
+    def test_a_quarterly_unit_is_flagged_after_the_10th(
+        self, org, county_prosecutor, city_supervisor
+    ) -> None:
+        ReportingSetting.objects.create(unit=org.county, cycle=ReportCycle.QUARTERLY)
+        reports_flag_late(now=bj("2026-04-10T08:00:00"))
+        assert not PeriodicReport.objects.filter(unit=org.county, period_start=Q1.start).exists()
+        reports_flag_late(now=bj("2026-04-11T08:00:00"))
+        row = PeriodicReport.objects.get(unit=org.county, period_start=Q1.start)
+        assert (row.staff, row.cycle, row.due_on, row.submitted_at) == (
+            org.prosecutor,
+            ReportCycle.QUARTERLY,
+            date(2026, 4, 10),
+            None,
+        )
+        notice = Notification.objects.get(key="interference.report:missing:620102:2026-Q1")
+        assert notice.user_id == city_supervisor.pk and "2026年第1季度" in notice.title
 
 
 class TestChainCounts:
