@@ -234,8 +234,9 @@ def urgent_notify(record: Record, *, now: datetime | None = None) -> int:
 
 def urgent_after_commit(record: Record) -> None:
     """Hook of ``record_create`` / ``record_correct``: :func:`urgent_notify` once the write is
-    committed (a rolled-back record tells nobody)."""
-    transaction.on_commit(lambda: urgent_notify(record))
+    committed (a rolled-back record tells nobody). ``robust``: a failure to notify is logged and
+    does not turn the committed write into an error page."""
+    transaction.on_commit(lambda: urgent_notify(record), robust=True)
 
 
 # --- the daily job -------------------------------------------------------------------------
