@@ -21,6 +21,7 @@ from lianjian.accounts.models import ApiToken
 from lianjian.accounts.tests.factories import UserFactory, grant
 from lianjian.audit.models import AuditEvent
 from lianjian.audit.services import audit_record
+from lianjian.interference.models import PeriodicReport, ReportingSetting
 from lianjian.notify.models import Notification
 from lianjian.org.models import PowerRule, Relation, Staff, Unit
 from lianjian.risk.models import Alert, AlertStep, RiskPoint, Rule, RuleOverride, ScanRun
@@ -58,6 +59,11 @@ RISK_VIEWERS = ORG_VIEWERS
 RISK_MANAGERS = {"city_supervisor", "case_manager"}
 SCAN_RUNNERS = {"city_supervisor", "case_manager"}
 RISK_PERSONAS = [*PERSONAS, "province_manager"]
+# The interference register's periodic reports: every business role reports; leaders, department
+# heads, 检务督察 and 纪检监察 see the compliance (rates, names for 检务督察 only).
+REPORTERS = ORG_VIEWERS
+REPORT_WATCHERS = {"department_head", "city_supervisor", "discipline_inspector"}
+REPORT_SUPERVISORS = {"city_supervisor"}
 
 
 @pytest.fixture
@@ -353,6 +359,12 @@ PAGES: dict[str, tuple[Args, dict[str, int]]] = {
         lambda org, users: [org.prosecutor.pk],
         everyone_but("department_head", "city_supervisor", "discipline_inspector"),
     ),
+    # “三个规定”定期报告 (docs/interference/reports.md): everyone who records reports; the
+    # reporting chain and 检务督察 see the compliance table; only 检务督察 set the cycle.
+    "interference:my_reports": (NO_ARGS, everyone_but(*REPORTERS)),
+    "interference:report_overview": (NO_ARGS, everyone_but(*REPORT_WATCHERS)),
+    "interference:report_export": (NO_ARGS, everyone_but(*REPORT_WATCHERS)),
+    "interference:report_settings": (NO_ARGS, everyone_but(*REPORT_SUPERVISORS)),
 }
 
 # Data scope beyond the first column: objects of another county or city.
@@ -642,6 +654,28 @@ ACTIONS: dict[str, tuple[set[str], ActionBuilder]] = {
             [_webhook(users).pk],
             {"enabled": "0"},
             lambda: type(_webhook(users)).objects.get(pk=_webhook(users).pk).is_enabled,
+        ),
+    ),
+    "interference:my_report_submit": (
+        REPORTERS,
+        lambda org, users: (
+            [],
+            {"period": "2026-11", "zero": "1", "confirm": "1"},
+            lambda: PeriodicReport.objects.count(),
+        ),
+    ),
+    "interference:report_settings": (
+        REPORT_SUPERVISORS,
+        lambda org, users: (
+            [],
+            {
+                "unit": "620102",
+                "cycle": "QUARTERLY",
+                "remind_days": "3,1",
+                "zero_months": "6",
+                "caseload_threshold": "30",
+            },
+            lambda: list(ReportingSetting.objects.values_list("unit_id", "cycle")),
         ),
     ),
     "risk:scan_start": (

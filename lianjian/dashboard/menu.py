@@ -50,6 +50,27 @@ MENU: list[tuple[str, list[MenuItem]]] = [
         ],
     ),
     (
+        "三个规定",
+        [
+            MenuItem(
+                "interference_my_reports", "我的报告", "interference:my_reports", Perm.INTERFERENCE_RECORD
+            ),
+            # 检务督察 hold interference.stats too.
+            MenuItem(
+                "interference_report_overview",
+                "报告情况",
+                "interference:report_overview",
+                Perm.INTERFERENCE_STATS,
+            ),
+            MenuItem(
+                "interference_report_settings",
+                "报告设置",
+                "interference:report_settings",
+                Perm.INTERFERENCE_SUPERVISE,
+            ),
+        ],
+    ),
+    (
         "系统管理",
         [
             MenuItem("users", "用户管理", "accounts:user_list", Perm.USER_MANAGE),

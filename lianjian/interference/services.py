@@ -33,6 +33,7 @@ from lianjian.interference.choices import (
 )
 from lianjian.interference.models import ReadRequest, Record, RecordAttachment, RecordVersion
 from lianjian.interference.policy import may_approve, may_request_read
+from lianjian.interference.reporting import urgent_after_commit
 from lianjian.org.models import Staff, Unit
 
 # Contacts outside work must be reported within 3 days (CT-PRC-03, DOMAIN_RULES.md §2.3 C).
@@ -297,6 +298,7 @@ def record_create(
         target_repr=record.no,
         after={"category": record.category, "attachments": len(uploads), "skip_level": skip_level},
     )
+    urgent_after_commit(record)
     return record
 
 
@@ -335,6 +337,7 @@ def record_correct(
         before={"category": before},
         after={"category": locked.category, "version": locked.version, "attachments": len(uploads)},
     )
+    urgent_after_commit(locked)
     return locked
 
 

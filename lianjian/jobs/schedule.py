@@ -115,5 +115,11 @@ JOBS: dict[str, Job] = {
             Cadence(Period.MINUTE),
             "lianjian.notify.services.deliveries_process",
         ),
+        Job(
+            "periodic.reports",
+            "“三个规定”定期报告提醒与逾期标记",
+            Cadence(Period.DAY, hour=8, minute=0),
+            "lianjian.interference.reporting.reports_daily",
+        ),
     )
 }

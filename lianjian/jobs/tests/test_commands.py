@@ -29,13 +29,14 @@ def test_worker_once_runs_every_due_slot_then_nothing() -> None:
         "alerts.escalate",
         "alerts.route",
         "deliveries.process",
+        "periodic.reports",
         "scan.daily",
     ]
     assert all(o["claimed"] for o in first)
     states = {o["job"]: o["state"] for o in first}
     assert states["scan.daily"] == "SUCCEEDED"
     assert states["alerts.escalate"] == "SUCCEEDED"
-    assert JobRun.objects.count() == 4
+    assert JobRun.objects.count() == 5
 
     second = run("worker", "--once")
     # A minutely slot may have turned over between the two calls; the daily and hourly may not.
@@ -45,7 +46,7 @@ def test_worker_once_runs_every_due_slot_then_nothing() -> None:
 
 def test_worker_once_prints_chinese_lines() -> None:
     out = run("worker", "--once")
-    assert out.startswith("运行了 4 个到期时段：")
+    assert out.startswith("运行了 5 个到期时段：")
     assert "scan.daily" in out and "成功" in out
 
 
@@ -64,6 +65,7 @@ def test_schedule_lists_the_jobs_with_cron_and_next_slot() -> None:
         ("alerts.escalate", "0 * * * *"),
         ("alerts.route", "* * * * *"),
         ("deliveries.process", "* * * * *"),
+        ("periodic.reports", "0 8 * * *"),
     ]
     daily = datetime.fromisoformat(rows[0]["next_slot"]).astimezone(SHANGHAI)
     assert (daily.hour, daily.minute, daily.second) == (1, 0, 0)
@@ -106,3 +108,10 @@ def test_bad_input_exits_2_and_changes_nothing(args: tuple[str, ...], message: s
     assert error.value.returncode == 2
     assert JobRun.objects.count() == 0
     assert AuditEvent.objects.count() == 0
+
+
+def test_the_periodic_reports_job_runs_at_08_00_beijing() -> None:
+    # “三个规定”定期报告 (docs/interference/reports.md): reminders and late flags, daily at 08:00.
+    out = run("jobs", "run", "periodic.reports", "--at", "2026-04-04T08:30:00")
+    assert out.startswith("periodic.reports    2026-04-04 08:00  成功：reminded 0，flagged 0，notices 0")
+    assert JobRun.objects.get(job="periodic.reports").state == "SUCCEEDED"

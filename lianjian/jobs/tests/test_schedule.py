@@ -19,12 +19,13 @@ def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def test_the_schedule_declares_the_four_jobs_with_their_cadences() -> None:
+def test_the_schedule_declares_the_jobs_with_their_cadences() -> None:
     assert {name: (job.cadence.cron, job.target) for name, job in JOBS.items()} == {
         "scan.daily": ("0 1 * * *", "lianjian.jobs.targets.scan_daily"),
         "alerts.escalate": ("0 * * * *", "lianjian.jobs.targets.alerts_escalate"),
         "alerts.route": ("* * * * *", "lianjian.risk.routing.alerts_route"),
         "deliveries.process": ("* * * * *", "lianjian.notify.services.deliveries_process"),
+        "periodic.reports": ("0 8 * * *", "lianjian.interference.reporting.reports_daily"),
     }
 
 
