@@ -50,6 +50,13 @@ MENU: list[tuple[str, list[MenuItem]]] = [
         ],
     ),
     (
+        "三个规定",
+        [
+            MenuItem("interference_stats", "统计分析", "interference:stats", Perm.INTERFERENCE_STATS),
+            MenuItem("interference_clues", "问题线索", "interference:clue_list", Perm.CLUE_HANDLE),
+        ],
+    ),
+    (
         "系统管理",
         [
             MenuItem("users", "用户管理", "accounts:user_list", Perm.USER_MANAGE),
