@@ -402,7 +402,7 @@ def statistics_for(
         matter_types=by_matter_type(records),
         violations=by_violation(records),
         months=trend(scoped, end=end),
-        units=by_unit(records, reach_of(user)),
+        units=by_unit(records, Reach(paths=(unit.path,)) if unit else reach_of(user)),
         departments=by_department(records, department_unit, on=on) if department_unit else None,
         small_hidden=small_departments_hidden(user, on=on),
     )
