@@ -26,7 +26,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from lianjian.audit.services import audit_read, audit_record
-from lianjian.common.officedoc import OfficialDocument
+from lianjian.common.officedoc import OfficialDocument, chinese_date
 from lianjian.common.permissions import Perm
 from lianjian.common.sealing import seal, unseal
 from lianjian.interference import policy
@@ -338,6 +338,7 @@ def clue_notice_issue(*, actor: Any, clue: Clue, summary: str, now: datetime | N
 
 def notice_docx(*, clue: Clue, actor: Any) -> bytes:
     """The notice document of ``clue`` (Word), opened and audited; the clue must have one."""
+    clue = Clue.objects.select_related("unit").get(pk=clue.pk)
     step = notice_step(clue)
     if step is None:
         raise ClueError("该线索尚未通报")
@@ -353,7 +354,7 @@ def notice_docx(*, clue: Clue, actor: Any) -> bytes:
     doc.heading("一、基本情况")
     doc.paragraph(general)
     doc.heading("二、处置方式")
-    doc.paragraph(f"该线索于 {_local_day(clue.taken_at):%Y年%m月%d日} 受理，经研究采取“{clue.get_disposal_display()}”方式处置。")
+    doc.paragraph(f"该线索于 {chinese_date(_local_day(clue.taken_at))}受理，经研究采取“{clue.get_disposal_display()}”方式处置。")
     doc.heading("三、处置结果")
     doc.paragraph(content.outcome)
     doc.paragraph("特此通报。")
