@@ -258,7 +258,9 @@ def _clue(org: Any, users: dict[str, Any], *, far: bool = False) -> Any:
         if far:
             handler: Any = UserFactory(username="discipline_far", display_name="远纪检")
             grant(handler, "DISCIPLINE", "UNIT", unit=org.other_county)
-            users[key] = clues.clue_take(actor=handler, source="REPORT", summary="矩阵", unit=org.other_county)
+            users[key] = clues.clue_take(
+                actor=handler, source="REPORT", summary="矩阵", unit=org.other_county
+            )
         else:
             actor = users["discipline_inspector"]
             clue = clues.clue_take(actor=actor, source="REPORT", summary="矩阵")
@@ -703,6 +705,7 @@ def _clue_counts() -> Any:
     from lianjian.interference.models import Clue, ClueStep
 
     return Clue.objects.count(), ClueStep.objects.count()
+
 
 # The token API: integrating systems authenticate with an API token, never with a session
 # (lianjian/ingest/tests/test_api.py covers tokens, units and limits).

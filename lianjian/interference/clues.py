@@ -121,9 +121,9 @@ class ClueContent:
 
 def clue_content(*, clue: Clue, actor: Any) -> ClueContent:
     """The sealed fields of ``clue``, opened, with one audited read (no text in the audit)."""
-    summary = unseal(clue.sealed_summary, context=_context(clue.no, "summary")).decode()
+    summary = unseal(bytes(clue.sealed_summary), context=_context(clue.no, "summary")).decode()
     outcome = (
-        unseal(clue.sealed_outcome, context=_context(clue.no, "outcome")).decode()
+        unseal(bytes(clue.sealed_outcome), context=_context(clue.no, "outcome")).decode()
         if clue.sealed_outcome
         else ""
     )
@@ -354,7 +354,8 @@ def notice_docx(*, clue: Clue, actor: Any) -> bytes:
     doc.heading("一、基本情况")
     doc.paragraph(general)
     doc.heading("二、处置方式")
-    doc.paragraph(f"该线索于 {chinese_date(_local_day(clue.taken_at))}受理，经研究采取“{clue.get_disposal_display()}”方式处置。")
+    taken = chinese_date(_local_day(clue.taken_at))
+    doc.paragraph(f"该线索于 {taken}受理，经研究采取“{clue.get_disposal_display()}”方式处置。")
     doc.heading("三、处置结果")
     doc.paragraph(content.outcome)
     doc.paragraph("特此通报。")
@@ -373,20 +374,22 @@ def clues_rekey(*, batch: int = 500) -> dict[str, int]:
     with transaction.atomic():
         for clue in Clue.objects.iterator(chunk_size=batch):
             fields = []
-            if clue.sealed_summary and sealed_key_id(clue.sealed_summary) != current:
+            summary = bytes(clue.sealed_summary)
+            if summary and sealed_key_id(summary) != current:
                 ctx = _context(clue.no, "summary")
-                clue.sealed_summary = seal(unseal(clue.sealed_summary, context=ctx), context=ctx)
+                clue.sealed_summary = seal(unseal(summary, context=ctx), context=ctx)
                 fields.append("sealed_summary")
-            if clue.sealed_outcome and sealed_key_id(clue.sealed_outcome) != current:
+            outcome = bytes(clue.sealed_outcome or b"")
+            if outcome and sealed_key_id(outcome) != current:
                 ctx = _context(clue.no, "outcome")
-                clue.sealed_outcome = seal(unseal(clue.sealed_outcome, context=ctx), context=ctx)
+                clue.sealed_outcome = seal(unseal(outcome, context=ctx), context=ctx)
                 fields.append("sealed_outcome")
             if fields:
                 clue.save(update_fields=fields)
                 counts["clues"] += 1
         steps = ClueStep.objects.exclude(sealed_note=None).select_related("clue")
         for step in steps.iterator(chunk_size=batch):
-            key, _, body = bytes(step.sealed_note).partition(b":")
+            key, _, body = bytes(step.sealed_note or b"").partition(b":")
             if sealed_key_id(body) == current:
                 continue
             ctx = _context(step.clue.no, f"step:{key.decode()}")

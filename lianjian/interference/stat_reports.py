@@ -88,7 +88,9 @@ def report_data(records: QuerySet[Record], *, unit: Unit, period: st.Period, iss
     data.tables.append(
         Table("按过问人类别", ["类别", "件数"], _rows(st.by_subject_type(current), with_code=False))
     )
-    data.tables.append(Table("按过问人身份（最高检通报口径）", ["身份", "件数"], _rows(split, with_code=False)))
+    data.tables.append(
+        Table("按过问人身份（最高检通报口径）", ["身份", "件数"], _rows(split, with_code=False))
+    )
     units = st.by_unit(current, st.Reach(paths=(unit.path,)))
     data.tables.append(
         Table(
@@ -100,14 +102,23 @@ def report_data(records: QuerySet[Record], *, unit: Unit, period: st.Period, iss
     if period.kind == "QUARTER":
         previous = period.previous()
         before = st.by_category(st.in_period(scoped, start=previous.start, end=previous.end))
-        rows = [[now.code, now.label, now.count, old.count, now.count - old.count] for now, old in zip(categories, before, strict=True)]
+        rows = [
+            [now.code, now.label, now.count, old.count, now.count - old.count]
+            for now, old in zip(categories, before, strict=True)
+        ]
         rows.append(["合计", "", total, sum(r.count for r in before), total - sum(r.count for r in before)])
-        data.tables.append(Table(f"与上季度（{previous.label}）比较", ["分类代码", "填报分类", "本季度", "上季度", "增减"], rows))
-        data.summary.append(
-            f"与上季度相比，记录总数{_change(total - sum(r.count for r in before))}。"
+        data.tables.append(
+            Table(
+                f"与上季度（{previous.label}）比较",
+                ["分类代码", "填报分类", "本季度", "上季度", "增减"],
+                rows,
+            )
         )
+        data.summary.append(f"与上季度相比，记录总数{_change(total - sum(r.count for r in before))}。")
     if period.kind in ("QUARTER", "YEAR"):
-        data.tables.append(Table("按重大事项类别", ["类别代码", "事项类别", "件数"], _rows(st.by_matter_type(current))))
+        data.tables.append(
+            Table("按重大事项类别", ["类别代码", "事项类别", "件数"], _rows(st.by_matter_type(current)))
+        )
     if period.kind == "YEAR":
         months = st.by_month(scoped, first=period.start, last=period.end)
         data.tables.append(Table("按月份", ["月份", "件数"], _rows(months, with_code=False)))

@@ -66,7 +66,9 @@ class Period:
 
 def _month(year: int, month: int) -> Period:
     last = calendar.monthrange(year, month)[1]
-    return Period("MONTH", date(year, month, 1), date(year, month, last), f"{year}-{month:02d}", f"{year}年{month}月")
+    return Period(
+        "MONTH", date(year, month, 1), date(year, month, last), f"{year}-{month:02d}", f"{year}年{month}月"
+    )
 
 
 def parse_period(text: str) -> Period:
@@ -81,7 +83,9 @@ def parse_period(text: str) -> Period:
         if 2000 <= year <= 2100:
             first = 3 * quarter - 2
             end = date(year, first + 2, calendar.monthrange(year, first + 2)[1])
-            return Period("QUARTER", date(year, first, 1), end, f"{year}Q{quarter}", f"{year}年{QUARTER_NAMES[quarter]}")
+            return Period(
+                "QUARTER", date(year, first, 1), end, f"{year}Q{quarter}", f"{year}年{QUARTER_NAMES[quarter]}"
+            )
     elif re.fullmatch(r"\d{4}", value) and 2000 <= int(value) <= 2100:
         year = int(value)
         return Period("YEAR", date(year, 1, 1), date(year, 12, 31), str(year), f"{year}年")
@@ -198,7 +202,9 @@ def reach_of(user: Any) -> Reach:
         everything |= scope.everything
         paths.extend(scope.subtree_paths)
         ids |= set(scope.unit_ids)
-        ids |= set(Department.objects.filter(pk__in=sorted(scope.department_ids)).values_list("unit_id", flat=True))
+        ids |= set(
+            Department.objects.filter(pk__in=sorted(scope.department_ids)).values_list("unit_id", flat=True)
+        )
     staff = getattr(user, "staff", None)
     if staff is not None:
         ids.add(staff.unit_id)
@@ -371,7 +377,10 @@ class Statistics:
     def charts(self) -> dict[str, Any]:
         """The figures for ECharts (the same numbers as the tables)."""
         return {
-            "categories": {"labels": [r.code for r in self.categories], "values": [r.count for r in self.categories]},
+            "categories": {
+                "labels": [r.code for r in self.categories],
+                "values": [r.count for r in self.categories],
+            },
             "subjects": {"labels": [r.label for r in self.split], "values": [r.count for r in self.split]},
             "months": {"labels": [r.code for r in self.months], "values": [r.count for r in self.months]},
             "units": {

@@ -31,9 +31,14 @@ from lianjian.org.models import Unit
 class ClueTakeForm(forms.Form):
     source = forms.ChoiceField(label="线索来源", choices=ClueSource.choices)
     record_no = forms.CharField(
-        label="登记编号", max_length=40, required=False, help_text="来源为“三个规定”记录时填写（如 GY20260000001）"
+        label="登记编号",
+        max_length=40,
+        required=False,
+        help_text="来源为“三个规定”记录时填写（如 GY20260000001）",
     )
-    unit = forms.CharField(label="受理单位编码", max_length=32, required=False, help_text="不填为本人所在单位")
+    unit = forms.CharField(
+        label="受理单位编码", max_length=32, required=False, help_text="不填为本人所在单位"
+    )
     real_name = forms.BooleanField(label="实名举报（受理后一个月内核查完毕）", required=False)
     summary = forms.CharField(
         label="线索摘要",
@@ -88,13 +93,17 @@ def clue_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def clue_new(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    form = ClueTakeForm(request.POST or None, initial={"source": request.GET.get("source", ClueSource.RECORD)})
+    form = ClueTakeForm(
+        request.POST or None, initial={"source": request.GET.get("source", ClueSource.RECORD)}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         record = None
         if data["source"] == ClueSource.RECORD:
             # Only a record the handler may read is found; any other number reads as absent.
-            record = Record.objects.filter(no=data["record_no"].strip()).first() if data["record_no"] else None
+            record = (
+                Record.objects.filter(no=data["record_no"].strip()).first() if data["record_no"] else None
+            )
         unit = None
         if data["unit"]:
             unit = Unit.objects.filter(code=data["unit"].strip()).first()

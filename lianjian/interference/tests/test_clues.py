@@ -80,32 +80,46 @@ class TestTaking:
 class TestDeadlines:
     def test_real_name_reports_within_one_month(self, discipline_inspector) -> None:
         clue = _take(discipline_inspector, real_name=True)
-        disposed = clues.clue_dispose(actor=discipline_inspector, clue=clue, disposal="PRELIMINARY_CHECK", now=TAKEN)
+        disposed = clues.clue_dispose(
+            actor=discipline_inspector, clue=clue, disposal="PRELIMINARY_CHECK", now=TAKEN
+        )
         assert disposed.due_on == date(2026, 2, 28)  # 31 January + one month
         assert disposed.state == ClueState.IN_PROGRESS
 
     def test_real_name_deadline_cannot_be_pushed_later(self, discipline_inspector) -> None:
         clue = _take(discipline_inspector, real_name=True)
         with pytest.raises(clues.ClueError, match="一个月内"):
-            clues.clue_dispose(actor=discipline_inspector, clue=clue, disposal="TALK_INQUIRY", due_on=date(2026, 3, 1))
+            clues.clue_dispose(
+                actor=discipline_inspector, clue=clue, disposal="TALK_INQUIRY", due_on=date(2026, 3, 1)
+            )
         assert Clue.objects.get(pk=clue.pk).due_on is None
         shorter = clues.clue_dispose(
             actor=discipline_inspector, clue=clue, disposal="TALK_INQUIRY", due_on=date(2026, 2, 15)
         )
         assert shorter.due_on == date(2026, 2, 15)
 
-    def test_other_clues_default_to_three_months_or_the_chosen_date(self, discipline_inspector, settings) -> None:
+    def test_other_clues_default_to_three_months_or_the_chosen_date(
+        self, discipline_inspector, settings
+    ) -> None:
         clue = _take(discipline_inspector)
-        assert clues.clue_dispose(actor=discipline_inspector, clue=clue, disposal="SHELVE").due_on == date(2026, 4, 30)
-        chosen = clues.clue_dispose(actor=discipline_inspector, clue=clue, disposal="TRANSFER", due_on=date(2026, 6, 1))
+        assert clues.clue_dispose(actor=discipline_inspector, clue=clue, disposal="SHELVE").due_on == date(
+            2026, 4, 30
+        )
+        chosen = clues.clue_dispose(
+            actor=discipline_inspector, clue=clue, disposal="TRANSFER", due_on=date(2026, 6, 1)
+        )
         assert chosen.due_on == date(2026, 6, 1)
         settings.LIANJIAN_CLUE_DUE_MONTHS = 2
         other = _take(discipline_inspector)
-        assert clues.clue_dispose(actor=discipline_inspector, clue=other, disposal="SHELVE").due_on == date(2026, 3, 31)
+        assert clues.clue_dispose(actor=discipline_inspector, clue=other, disposal="SHELVE").due_on == date(
+            2026, 3, 31
+        )
 
     def test_overdue_on_a_controlled_clock(self, discipline_inspector) -> None:
         clue = clues.clue_dispose(
-            actor=discipline_inspector, clue=_take(discipline_inspector, real_name=True), disposal="PRELIMINARY_CHECK"
+            actor=discipline_inspector,
+            clue=_take(discipline_inspector, real_name=True),
+            disposal="PRELIMINARY_CHECK",
         )
         assert not clues.is_overdue(clue, date(2026, 2, 28))
         assert clues.is_overdue(clue, date(2026, 3, 1))
@@ -161,15 +175,27 @@ class TestWhoSees:
     def test_the_intervener_never_sees_the_clue(self, org, discipline_inspector) -> None:
         # A record about 纪明 (the county's discipline inspector), taken by a colleague of 纪检监察.
         colleague = persona(
-            "discipline2", StaffFactory(staff_no="DI02", name="纪清", department=org.criminal), "DISCIPLINE", "UNIT", unit=org.county
+            "discipline2",
+            StaffFactory(staff_no="DI02", name="纪清", department=org.criminal),
+            "DISCIPLINE",
+            "UNIT",
+            unit=org.county,
         )
-        record = make_record(org.prosecutor, subject_name="纪明", subject_staff_no="DI01", subject_type="INTERNAL_OWN",
-                             category="RC-06", violation_codes=["IN-VIO-01"])
+        record = make_record(
+            org.prosecutor,
+            subject_name="纪明",
+            subject_staff_no="DI01",
+            subject_type="INTERNAL_OWN",
+            category="RC-06",
+            violation_codes=["IN-VIO-01"],
+        )
         clue = _take(colleague, source="RECORD", record=record)
         assert list(clues.clues_visible_to(colleague)) == [clue]
         assert list(clues.clues_visible_to(discipline_inspector)) == []
 
-    def test_scope_and_roles(self, org, discipline_inspector, other_handler, city_supervisor, system_admin) -> None:
+    def test_scope_and_roles(
+        self, org, discipline_inspector, other_handler, city_supervisor, system_admin
+    ) -> None:
         clue = _take(discipline_inspector)
         assert list(clues.clues_visible_to(other_handler)) == []
         assert list(clues.clues_visible_to(city_supervisor)) == []  # 检务督察 does not handle clues
@@ -204,19 +230,28 @@ class TestNotice:
 class TestPages:
     def test_list_highlights_overdue(self, client, discipline_inspector) -> None:
         late = clues.clue_dispose(
-            actor=discipline_inspector, clue=_take(discipline_inspector, real_name=True), disposal="PRELIMINARY_CHECK"
+            actor=discipline_inspector,
+            clue=_take(discipline_inspector, real_name=True),
+            disposal="PRELIMINARY_CHECK",
         )
         client.force_login(discipline_inspector)
         body = client.get(reverse("interference:clue_list")).content.decode()
         assert f'data-clue="{late.no}" class="table-danger" data-overdue="1"' in body
         assert SUMMARY not in body
-        assert client.get(reverse("interference:clue_list"), {"overdue": "1"}).content.decode().count('data-testid="clue"') == 1
+        assert (
+            client.get(reverse("interference:clue_list"), {"overdue": "1"})
+            .content.decode()
+            .count('data-testid="clue"')
+            == 1
+        )
 
     def test_take_from_a_record_number_through_the_form(self, client, record, discipline_inspector) -> None:
         client.force_login(discipline_inspector)
         response = client.post(reverse("interference:clue_new"), {"source": "RECORD", "record_no": record.no})
         clue = Clue.objects.get()
-        assert response.status_code == 302 and response["Location"] == reverse("interference:clue_detail", args=[clue.pk])
+        assert response.status_code == 302 and response["Location"] == reverse(
+            "interference:clue_detail", args=[clue.pk]
+        )
         page = client.get(response["Location"]).content.decode()
         assert record.no in page and SECRET_NAME not in page and SECRET_CONTENT not in page
 
@@ -224,18 +259,24 @@ class TestPages:
         far = make_record(org.outsider_staff)
         client.force_login(discipline_inspector)
         for number in (far.no, "GY2026NOPE"):
-            response = client.post(reverse("interference:clue_new"), {"source": "RECORD", "record_no": number})
+            response = client.post(
+                reverse("interference:clue_new"), {"source": "RECORD", "record_no": number}
+            )
             assert response.status_code == 200
             assert "未找到该登记编号的记录，或您无权查阅" in response.content.decode()
         assert Clue.objects.count() == 0
 
-    def test_a_clue_outside_scope_is_404_and_changes_nothing(self, client, org, discipline_inspector, other_handler) -> None:
+    def test_a_clue_outside_scope_is_404_and_changes_nothing(
+        self, client, org, discipline_inspector, other_handler
+    ) -> None:
         clue = _take(other_handler, unit=org.other_county)
         client.force_login(discipline_inspector)
         assert client.get(reverse("interference:clue_detail", args=[clue.pk])).status_code == 404
         assert client.get(reverse("interference:clue_detail", args=[clue.pk + 99])).status_code == 404
         before = AuditEvent.objects.count()
-        response = client.post(reverse("interference:clue_action", args=[clue.pk]), {"action": "progress", "text": "x"})
+        response = client.post(
+            reverse("interference:clue_action", args=[clue.pk]), {"action": "progress", "text": "x"}
+        )
         assert response.status_code == 404
         assert ClueStep.objects.filter(clue=clue).count() == 1 and AuditEvent.objects.count() == before
 
@@ -267,6 +308,8 @@ class TestPages:
         assert (clue.state, clue.disposal, clue.due_on) == ("CLOSED", "TALK_INQUIRY", date(2026, 3, 15))
         response = client.get(reverse("interference:clue_notice", args=[clue.pk]))
         assert response.status_code == 200
-        assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessingml")
+        assert response["Content-Type"].startswith(
+            "application/vnd.openxmlformats-officedocument.wordprocessingml"
+        )
         texts = [p.text for p in Document(BytesIO(response.content)).paragraphs]
         assert "函询属实，予以诫勉" in texts

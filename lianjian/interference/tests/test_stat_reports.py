@@ -119,9 +119,22 @@ def test_excel_holds_the_numbers_and_no_secret(records) -> None:
 
 def test_the_command_writes_the_report_and_audits_it(records, tmp_path) -> None:
     out = tmp_path / "r.xlsx"
-    call_command("interference", "report", "--unit", "620102", "--period", "2026-11", "--format", "xlsx", "--out", str(out))
+    call_command(
+        "interference",
+        "report",
+        "--unit",
+        "620102",
+        "--period",
+        "2026-11",
+        "--format",
+        "xlsx",
+        "--out",
+        str(out),
+    )
     sheet = load_workbook(out).active
-    assert ("RC-04", "检察机关人员过问", 1) in [tuple(c for c in r if c is not None) for r in sheet.iter_rows(values_only=True)]
+    assert ("RC-04", "检察机关人员过问", 1) in [
+        tuple(c for c in r if c is not None) for r in sheet.iter_rows(values_only=True)
+    ]
     event = AuditEvent.objects.get(action="interference.report.export")
     assert event.after == {"period": "2026-11", "kind": "MONTH", "format": "xlsx"}
 
@@ -130,7 +143,9 @@ def test_the_command_refuses_a_bad_period_in_chinese(records, tmp_path) -> None:
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="期间格式"):
-        call_command("interference", "report", "--unit", "620102", "--period", "11-2026", "--out", str(tmp_path / "x"))
+        call_command(
+            "interference", "report", "--unit", "620102", "--period", "11-2026", "--out", str(tmp_path / "x")
+        )
     assert not (tmp_path / "x").exists()
 
 

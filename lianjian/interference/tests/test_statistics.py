@@ -26,9 +26,7 @@ def known(org):
     """Four records of November: two in county 620102, one in 620103 (same city), one in the
     other city's county 620201."""
     _record(org.prosecutor)  # RC-06, LEADER, LD-VIO-01
-    _record(
-        org.colleague, subject_type="INTERNAL_OWN", category="RC-04", violation_codes=["IN-VIO-01"]
-    )
+    _record(org.colleague, subject_type="INTERNAL_OWN", category="RC-04", violation_codes=["IN-VIO-01"])
     _record(org.county_b_prosecutor, subject_type="PARTY", category="RC-02", violation_codes=[])
     _record(org.outsider_staff, category="RC-01", violation_codes=[])
     return org
