@@ -167,6 +167,8 @@ class TestSteps:
         settings.LIANJIAN_SEAL_KEYS = f"index:{ring.index_key.hex()};{old};9:{'ab' * 16}"
         counts = clues.clues_rekey()
         assert counts == {"clues": 1, "clue_steps": 1}
+        assert sealing.sealed_key_id(bytes(Clue.objects.get(pk=clue.pk).sealed_summary)) == 9
+        assert clues.clues_rekey() == {"clues": 0, "clue_steps": 0}
         content = clues.clue_content(clue=Clue.objects.get(pk=clue.pk), actor=discipline_inspector)
         assert (content.summary, content.steps[-1].note) == (SUMMARY, "办理中")
 
