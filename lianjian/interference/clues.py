@@ -171,22 +171,33 @@ def clue_take(
     source: str,
     summary: str = "",
     record: Record | None = None,
+    alert_id: int | None = None,
     unit: Unit | None = None,
     real_name: bool = False,
     now: datetime | None = None,
 ) -> Clue:
     """Take a clue: from a record ``actor`` may read (its intervener tags come along, so that the
-    person recorded never sees the clue), or from a report or another source with a summary."""
+    person recorded never sees the clue), from an alert ``actor`` sees (its hidden-from tags come
+    along), or from a report or another source with a summary."""
+    from lianjian.risk.selectors import alerts_visible_to
+
     now = now or timezone.now()
     if source not in ClueSource.values:
         raise ClueError("线索来源无效")
+    tags = ""
     if source == ClueSource.RECORD:
         if record is None or not policy.records_readable_by(actor, now=now).filter(pk=record.pk).exists():
             raise ClueError("未找到该登记编号的记录，或您无权查阅")
-        unit = record.report_unit
+        unit, tags, alert_id = record.report_unit, record.intervener_tags, None
+        summary = _clean(summary, "线索摘要")
+    elif source == ClueSource.ALERT:
+        alert = alerts_visible_to(actor).filter(pk=alert_id).first() if alert_id else None
+        if alert is None:
+            raise ClueError("未找到该编号的预警，或您无权查看")
+        record, unit, tags = None, alert.unit, alert.hidden_from_key
         summary = _clean(summary, "线索摘要")
     else:
-        record = None
+        record, alert_id = None, None
         summary = _clean(summary, "线索摘要", required=True)
     if unit is None:
         staff = getattr(actor, "staff", None)
@@ -199,11 +210,12 @@ def clue_take(
         unit=unit,
         source=source,
         record=record,
+        alert_id=alert_id,
         real_name=real_name,
         sealed_summary=b"",
         taken_by=actor,
         taken_at=now,
-        intervener_tags=record.intervener_tags if record is not None else "",
+        intervener_tags=tags,
     )
     clue.save()
     clue.no = f"XS{now:%Y}{clue.pk:07d}"
@@ -215,7 +227,12 @@ def clue_take(
         action="interference.clue.take",
         target=clue,
         target_repr=clue.no,
-        after={"source": source, "record": record.no if record else "", "real_name": real_name},
+        after={
+            "source": source,
+            "record": record.no if record else "",
+            "alert": alert_id or "",
+            "real_name": real_name,
+        },
     )
     return clue
 

@@ -36,6 +36,12 @@ class ClueTakeForm(forms.Form):
         required=False,
         help_text="来源为“三个规定”记录时填写（如 GY20260000001）",
     )
+    alert_id = forms.IntegerField(
+        label="预警编号",
+        required=False,
+        min_value=1,
+        help_text="来源为预警移送时填写（预警详情页地址中的编号）",
+    )
     unit = forms.CharField(
         label="受理单位编码", max_length=32, required=False, help_text="不填为本人所在单位"
     )
@@ -116,6 +122,7 @@ def clue_new(request: HttpRequest) -> HttpResponse:
                     source=data["source"],
                     summary=data["summary"],
                     record=record,
+                    alert_id=data["alert_id"],
                     unit=unit,
                     real_name=data["real_name"],
                 )

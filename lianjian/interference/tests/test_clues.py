@@ -51,12 +51,44 @@ class TestTaking:
         assert clue.state == ClueState.NEW
         assert list(clue.steps.values_list("action", flat=True)) == ["TAKE"]
         audit = AuditEvent.objects.get(action="interference.clue.take")
-        assert audit.after == {"source": "RECORD", "record": record.no, "real_name": False}
+        assert audit.after == {"source": "RECORD", "record": record.no, "alert": "", "real_name": False}
 
     def test_not_from_a_record_the_handler_cannot_read(self, record, other_handler) -> None:
         with pytest.raises(clues.ClueError, match="无权查阅"):
             _take(other_handler, source="RECORD", record=record)
         assert Clue.objects.count() == 0
+
+    def test_from_an_alert_the_handler_sees(self, org, discipline_inspector, other_handler) -> None:
+        from django.utils import timezone
+
+        from lianjian.common import sealing
+        from lianjian.common.permissions import Perm
+        from lianjian.risk.models import Alert, Rule
+
+        rule = Rule.objects.create(
+            code="R-W", name="w", kind="key_node", risk_codes=["GX05"], audience=Perm.CLUE_HANDLE
+        )
+        now = timezone.now()
+        alert = Alert.objects.create(
+            rule=rule,
+            unit=org.county,
+            title="t",
+            raised_at=now,
+            last_seen_at=now,
+            level="NOTICE",
+            fingerprint="w1",
+            audience=Perm.CLUE_HANDLE,
+            hidden_from_key=sealing.tags_key(sealing.person_tags(staff_no="A101")),
+        )
+        with pytest.raises(clues.ClueError, match="无权查看"):
+            _take(other_handler, source="ALERT", alert_id=alert.pk)
+        clue = _take(discipline_inspector, source="ALERT", alert_id=alert.pk, summary="")
+        assert (clue.unit, clue.alert_id, clue.intervener_tags) == (
+            org.county,
+            alert.pk,
+            alert.hidden_from_key,
+        )
+        assert Clue.objects.count() == 1
 
     def test_a_report_needs_a_summary_and_a_unit_in_scope(self, org, discipline_inspector) -> None:
         with pytest.raises(clues.ClueError, match="线索摘要"):

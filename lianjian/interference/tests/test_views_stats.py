@@ -116,3 +116,16 @@ def test_the_menu_shows_the_section_by_permission(
     client.force_login(department_head)
     body = client.get(reverse("interference:stats")).content.decode()
     assert 'data-menu="interference_stats"' in body and 'data-menu="interference_clues"' not in body
+
+
+def test_the_page_and_the_report_leave_out_records_about_the_viewer(
+    client, records, org, city_supervisor
+) -> None:
+    make_record(org.prosecutor, now=NOV, occurred_at=NOV, subject_name="韩督", subject_staff_no="CS01")
+    client.force_login(city_supervisor)
+    body = client.get(reverse("interference:stats"), PERIOD).content.decode()
+    assert '<div class="fs-2" data-testid="stats-total">2</div>' in body
+    response = client.get(reverse("interference:stats_report"), {"unit": org.city.code, "period": "2026-11"})
+    document = Document(BytesIO(response.content))
+    assert [c.text for c in document.tables[0].rows[-1].cells] == ["合计", "", "2"]
+    assert "韩督".encode() not in response.content
