@@ -254,6 +254,39 @@ def _webhook(users: dict[str, Any]) -> Any:
     return users["_webhook"]
 
 
+def _clue(org: Any, users: dict[str, Any], *, far: bool = False) -> Any:
+    """A clue of county 620102 taken, closed and noticed by its 纪检监察; with ``far``, a clue of
+    the other city's county 620201 taken by a handler there (outside every persona's scope)."""
+    from lianjian.interference import clues
+
+    key = "_clue_far" if far else "_clue"
+    if key not in users:
+        if far:
+            handler: Any = UserFactory(username="discipline_far", display_name="远纪检")
+            grant(handler, "DISCIPLINE", "UNIT", unit=org.other_county)
+            users[key] = clues.clue_take(
+                actor=handler, source="REPORT", summary="矩阵", unit=org.other_county
+            )
+        else:
+            actor = users["discipline_inspector"]
+            clue = clues.clue_take(actor=actor, source="REPORT", summary="矩阵")
+            clues.clue_dispose(actor=actor, clue=clue, disposal="CLOSE")
+            clues.clue_close(actor=actor, clue=clue, outcome="了结")
+            clues.clue_notice_issue(actor=actor, clue=clue, summary="概述")
+            users[key] = clue
+    return users[key]
+
+
+def _clue_arg(*, far: bool = False) -> Args:
+    return lambda org, users: [_clue(org, users, far=far).pk]
+
+
+# 三个规定: statistics for the reporting chain (部门负责人, 检务督察, 纪检监察 among the personas);
+# clues for 纪检监察 only.
+INTERFERENCE_STATS_ROWS = everyone_but("department_head", "city_supervisor", "discipline_inspector")
+CLUE_ROWS = everyone_but("discipline_inspector")
+
+
 RISK_VIEW_ROWS = risk_rows(*RISK_VIEWERS, "province_manager")
 RISK_MANAGE_ROWS = risk_rows(*RISK_MANAGERS, "province_manager")
 SCAN_ROWS = risk_rows(*SCAN_RUNNERS, "province_manager")
@@ -365,6 +398,12 @@ PAGES: dict[str, tuple[Args, dict[str, int]]] = {
     "interference:report_overview": (NO_ARGS, everyone_but(*REPORT_WATCHERS)),
     "interference:report_export": (NO_ARGS, everyone_but(*REPORT_WATCHERS)),
     "interference:report_settings": (NO_ARGS, everyone_but(*REPORT_SUPERVISORS)),
+    "interference:stats": (NO_ARGS, INTERFERENCE_STATS_ROWS),
+    "interference:stats_report": (NO_ARGS, INTERFERENCE_STATS_ROWS),
+    "interference:clue_list": (NO_ARGS, CLUE_ROWS),
+    "interference:clue_new": (NO_ARGS, CLUE_ROWS),
+    "interference:clue_detail": (_clue_arg(), CLUE_ROWS),
+    "interference:clue_notice": (_clue_arg(), CLUE_ROWS),
 }
 
 # Data scope beyond the first column: objects of another county or city.
@@ -436,6 +475,9 @@ SCOPED_OBJECT_PAGES: list[tuple[str, Args, dict[str, int]]] = [
             {"department_head", "discipline_inspector"},
         ),
     ),
+    # A clue of the other city's county: outside the county 纪检监察's scope.
+    ("interference:clue_detail", _clue_arg(far=True), _in_scope(CLUE_ROWS, {"discipline_inspector"})),
+    ("interference:clue_notice", _clue_arg(far=True), _in_scope(CLUE_ROWS, {"discipline_inspector"})),
     # A user of the other city is outside the city security administrator's scope.
     (
         "accounts:grant_detail",
@@ -682,7 +724,22 @@ ACTIONS: dict[str, tuple[set[str], ActionBuilder]] = {
         SCAN_RUNNERS,
         lambda org, users: ([], {}, lambda: (ScanRun.objects.count(), Alert.objects.count())),
     ),
+    "interference:clue_new": (
+        {"discipline_inspector"},
+        lambda org, users: ([], {"source": "REPORT", "summary": "矩阵线索"}, lambda: _clue_counts()),
+    ),
+    "interference:clue_action": (
+        {"discipline_inspector"},
+        lambda org, users: (_clue_arg()(org, users), {"action": "progress", "text": "矩阵"}, _clue_counts),
+    ),
 }
+
+
+def _clue_counts() -> Any:
+    from lianjian.interference.models import Clue, ClueStep
+
+    return Clue.objects.count(), ClueStep.objects.count()
+
 
 # The token API: integrating systems authenticate with an API token, never with a session
 # (lianjian/ingest/tests/test_api.py covers tokens, units and limits).

@@ -68,6 +68,8 @@ MENU: list[tuple[str, list[MenuItem]]] = [
                 "interference:report_settings",
                 Perm.INTERFERENCE_SUPERVISE,
             ),
+            MenuItem("interference_stats", "统计分析", "interference:stats", Perm.INTERFERENCE_STATS),
+            MenuItem("interference_clues", "问题线索", "interference:clue_list", Perm.CLUE_HANDLE),
         ],
     ),
     (
