@@ -224,8 +224,9 @@ class UnreportedContactParams(StrictModel):
 
 class UnreportedContact(DetectorKind):
     """A ``CONTACT`` outside office or hours (without approval) for which the contacting staff
-    member (the event's ``actor``) has no record of category RC-05, or no record linking the case,
-    recorded by the end of the ``days``-th day after it (R-3G-03, CT-PRC-03)."""
+    member (the event's ``actor``) recorded nothing by the end of the ``days``-th day after it
+    (R-3G-03, CT-PRC-03): no record linking the case, and no RC-05 record without a case about a
+    contact on the same day."""
 
     name = "unreported_contact"
     label = "工作外接触未按时记录报告"
@@ -261,21 +262,25 @@ class UnreportedContact(DetectorKind):
             due.append((row, staff_id, deadline))
         if not due:
             return
-        records: dict[int, list[tuple[datetime, str, str]]] = defaultdict(list)
+        records: dict[int, list[tuple[datetime, str, str, date]]] = defaultdict(list)
         for chunk in chunks(sorted({staff for _, staff, _ in due})):
-            for recorder, recorded_at, category, case_no in Record.objects.filter(
+            for recorder, recorded_at, category, case_no, occurred_at in Record.objects.filter(
                 recorder_id__in=chunk,
                 recorded_at__gte=min(r["occurred_at"] for r, _, _ in due),
                 recorded_at__lte=ctx.as_of,
-            ).values_list("recorder_id", "recorded_at", "category", "case_no"):
-                records[recorder].append((recorded_at, category, case_no))
+            ).values_list("recorder_id", "recorded_at", "category", "case_no", "occurred_at"):
+                records[recorder].append((recorded_at, category, case_no, _local_day(occurred_at)))
         refs = case_refs({row["case_no"] for row, _, _ in due})
         names = dict(Staff.objects.filter(pk__in={s for _, s, _ in due}).values_list("pk", "name"))
         for row, staff_id, deadline in due:
+            day = _local_day(row["occurred_at"])
             answered = any(
                 row["occurred_at"] <= at <= deadline
-                and (case_no == row["case_no"] or (category == RecordCategory.RC05 and not case_no))
-                for at, category, case_no in records[staff_id]
+                and (
+                    case_no == row["case_no"]
+                    or (category == RecordCategory.RC05 and not case_no and occurred_on == day)
+                )
+                for at, category, case_no, occurred_on in records[staff_id]
             )
             if answered:
                 continue
