@@ -38,7 +38,10 @@ class RegisterDemo:
 
     @property
     def summary(self) -> str:
-        return f"“三个规定”记录 {self.records} 条，定期报告 {self.reports} 份，待审批查阅申请 {self.read_requests} 件"
+        return (
+            f"“三个规定”记录 {self.records} 条，定期报告 {self.reports} 份，"
+            f"待审批查阅申请 {self.read_requests} 件"
+        )
 
 
 def _staff_user(staff: Staff) -> Any:
@@ -46,7 +49,9 @@ def _staff_user(staff: Staff) -> Any:
 
 
 def _record(recorder: Staff, recorded: datetime, **values: Any) -> Record:
-    return record_create(recorder=recorder, data=RecordInput(**values), actor=_staff_user(recorder), now=recorded)
+    return record_create(
+        recorder=recorder, data=RecordInput(**values), actor=_staff_user(recorder), now=recorded
+    )
 
 
 def _month_start(day: date, back: int) -> date:
@@ -65,8 +70,12 @@ def register_demo(
     """Records, reports and a pending read request for the demo (nothing if records exist)."""
     if Record.objects.exists():
         return RegisterDemo(0, 0, 0)
-    recorder_user = User.objects.select_related("staff__unit", "staff__department").get(username=recorder_username)
+    recorder_user = User.objects.select_related("staff__unit", "staff__department").get(
+        username=recorder_username
+    )
     head_user = User.objects.select_related("staff").filter(username=head_username).first()
+    if recorder_user.staff is None:
+        raise LookupError(f"演示账号 {recorder_username} 没有对应的人员")
     me: Staff = recorder_user.staff
     unit = me.unit
     colleagues = list(
@@ -78,7 +87,9 @@ def register_demo(
     )
     second = colleagues[0] if colleagues else me
     third = colleagues[1] if len(colleagues) > 1 else me
-    my_cases = list(Case.objects.filter(prosecutor=me).order_by("case_no").values_list("case_no", flat=True)[:3])
+    my_cases = list(
+        Case.objects.filter(prosecutor=me).order_by("case_no").values_list("case_no", flat=True)[:3]
+    )
     case_a = my_cases[0] if my_cases else ""
     case_b = my_cases[1] if len(my_cases) > 1 else case_a
     day = as_of.date()
@@ -90,9 +101,7 @@ def register_demo(
     ReportingSetting.objects.get_or_create(
         unit=unit, defaults={"cycle": ReportCycle.MONTHLY, "remind_days": [3, 1], "zero_months": 6}
     )
-    case_fields = (
-        {"case_no": case_a} if case_a else {"matter_ref": "张某某涉嫌盗窃案，审查逮捕阶段"}
-    )
+    case_fields = {"case_no": case_a} if case_a else {"matter_ref": "张某某涉嫌盗窃案，审查逮捕阶段"}
     records: list[Record] = [
         # RC-06, 重要: a leader asking for leniency in a case of the prosecutor (LD-VIO-01).
         _record(
@@ -255,11 +264,20 @@ def _reports(records: list[Record], people: list[Staff], day: date) -> int:
         end = _month_end(start)
         due = end + timedelta(days=3)
         for index, person in enumerate(people):
-            listed = [r for r in records if r.recorder_id == person.pk and start <= timezone.localtime(r.recorded_at).date() <= end]
-            submitted: datetime | None = timezone.make_aware(datetime.combine(due - timedelta(days=1), datetime.min.time()))
+            listed = [
+                r
+                for r in records
+                if r.recorder_id == person.pk and start <= timezone.localtime(r.recorded_at).date() <= end
+            ]
+            submitted: datetime | None = timezone.make_aware(
+                datetime.combine(due - timedelta(days=1), datetime.min.time())
+            )
             flagged = None
             if back == 1 and index == len(people) - 1 and len(people) > 2:
-                submitted, flagged = None, timezone.make_aware(datetime.combine(due + timedelta(days=1), datetime.min.time()))
+                submitted, flagged = (
+                    None,
+                    timezone.make_aware(datetime.combine(due + timedelta(days=1), datetime.min.time())),
+                )
             elif back == 1 and index == len(people) - 2 and len(people) > 2:
                 flagged = timezone.make_aware(datetime.combine(due + timedelta(days=1), datetime.min.time()))
                 submitted = flagged + timedelta(days=2)

@@ -74,7 +74,9 @@ def unit_settings(unit_ids: set[int]) -> dict[int, ReportingSetting | None]:
         return {}
     paths = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "path"))
     codes = {code for path in paths.values() for code in path.split("/") if code}
-    by_code = {s.unit.code: s for s in ReportingSetting.objects.filter(unit__code__in=codes).select_related("unit")}
+    by_code = {
+        s.unit.code: s for s in ReportingSetting.objects.filter(unit__code__in=codes).select_related("unit")
+    }
     result: dict[int, ReportingSetting | None] = {}
     for pk, path in paths.items():
         chain = [code for code in path.split("/") if code]
@@ -239,16 +241,18 @@ class UnreportedContact(DetectorKind):
         events = ctx.events().filter(outside, type="CONTACT")
         if not params.include_approved:
             events = events.filter(Condition(field="approval_ref", op="empty").q())
-        rows = list(
-            events.order_by("occurred_at", "event_id").values(
+        rows: list[dict[str, Any]] = [
+            dict(row)
+            for row in events.order_by("occurred_at", "event_id").values(
                 "event_id", "case_no", "unit_id", "type", "occurred_at", "actor_id", "actor_no", "data"
             )
-        )
+        ]
         if not rows:
             return
         by_no = dict(
-            Staff.objects.filter(staff_no__in={r["actor_no"] for r in rows if not r["actor_id"] and r["actor_no"]})
-            .values_list("staff_no", "pk")
+            Staff.objects.filter(
+                staff_no__in={r["actor_no"] for r in rows if not r["actor_id"] and r["actor_no"]}
+            ).values_list("staff_no", "pk")
         )
         due: list[tuple[dict[str, Any], int, datetime]] = []
         for row in rows:
@@ -360,7 +364,7 @@ class Retaliation(DetectorKind):
         for row in records.order_by("recorded_at", "pk").values(
             "recorder_id", "recorded_at", "unit_id", "no", "intervener_tags"
         ):
-            by_recorder[row["recorder_id"]].append(row)
+            by_recorder[row["recorder_id"]].append(dict(row))
         if not by_recorder:
             return
         changes = (
@@ -387,7 +391,9 @@ class Retaliation(DetectorKind):
             tags = {t for r in own for t in r["intervener_tags"].split("|") if t}
             hidden = hidden_tags(tags)
             if hidden is None:
-                logger.warning("retaliation finding %s withheld: too many people to hide it from", change["change_no"])
+                logger.warning(
+                    "retaliation finding %s withheld: too many people to hide it from", change["change_no"]
+                )
                 continue
             months = _months_between(_local_day(anchor["recorded_at"]), change["effective_on"])
             label = CHANGE_LABELS.get(change["change"], change["change"])
@@ -432,7 +438,8 @@ RULES: list[RuleSpec] = [
         level="NOTICE",
         recipients=RECIPIENTS,
         audience=AUDIENCE,
-        description="检察人员连续 N 个月没有任何“三个规定”记录（所交定期报告均为零报告），同期承办案件数却超过"
+        description="检察人员连续 N 个月没有任何“三个规定”记录（所交定期报告均为零报告），"
+        "同期承办案件数却超过"
         "阈值，提示纪检监察部门了解是否应记未记。月数和阈值取本院或最近上级院的报告设置，未设置的用本规则参数。"
         "依据：最高检 2019 年实施办法的月报告、零报告制度（RP-02）；不记录或不如实记录的责任（LB-02）。",
     ),
@@ -445,7 +452,8 @@ RULES: list[RuleSpec] = [
         level="WARNING",
         recipients=RECIPIENTS,
         audience=AUDIENCE,
-        description="办案系统记录了承办人员在非工作时间或非工作场所、未经审批接触当事人、律师，而该人员在接触后 "
+        description="办案系统记录了承办人员在非工作时间或非工作场所、未经审批接触当事人、律师，"
+        "而该人员在接触后 "
         "3 日内（接触当日不计）没有登记 RC-05 类或涉及该案件的“三个规定”记录。依据：两高三部接触交往规定关于"
         "意外接触后 3 日内向本单位纪检监察部门报告的规定（CT-PRC-03、RP-03）。",
     ),
@@ -472,7 +480,8 @@ RULES: list[RuleSpec] = [
         level="WARNING",
         recipients=RECIPIENTS,
         audience=AUDIENCE,
-        description="登记过“三个规定”记录的人员在记录后 12 个月内被调动、降职、处分或离职，提示纪检监察部门核实"
+        description="登记过“三个规定”记录的人员在记录后 12 个月内被调动、降职、处分或离职，"
+        "提示纪检监察部门核实"
         "是否属于打击报复。依据：如实记录的行为受法律和组织保护，非因法定事由、非经法定程序，不得将其免职、调离、"
         "辞退或者作降级、撤职、开除等处分（CF-01）；对如实记录人员打击报复的，依纪依法给予处分（LB-03）。"
         "本预警对记录中涉及的被记录人一律不可见。",

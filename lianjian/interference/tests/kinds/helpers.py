@@ -71,7 +71,9 @@ def change(staff: Staff, kind: str, on: str) -> StaffChange:
     )
 
 
-def detect(kind: str, params: dict[str, Any] | None = None, *, as_of: datetime = AS_OF, **scope: Any) -> list[Finding]:
+def detect(
+    kind: str, params: dict[str, Any] | None = None, *, as_of: datetime = AS_OF, **scope: Any
+) -> list[Finding]:
     detector = KINDS[kind]
     parsed = detector.parse_params(params or {})
     return sorted(detector.detect(ScanContext(as_of=as_of, **scope), parsed), key=lambda f: f.fingerprint)

@@ -32,7 +32,9 @@ def test_a_demotion_after_recording_is_found_and_hidden_from_the_interveners(org
     first = make_record(
         org.prosecutor, now=at("2026-01-10 10:00"), subject_name="赵干预", subject_staff_no="X900"
     )
-    make_record(org.prosecutor, now=at("2026-02-10 10:00"), subject_name="钱过问", occurred_at=at("2026-02-09 09:00"))
+    make_record(
+        org.prosecutor, now=at("2026-02-10 10:00"), subject_name="钱过问", occurred_at=at("2026-02-09 09:00")
+    )
     demoted = change(org.prosecutor, "DEMOTE", "2026-05-01")
     [finding] = detect("retaliation", RULE.params)
     assert finding.subject_staff_id == org.prosecutor.pk and finding.unit_id == org.county.pk
@@ -75,7 +77,7 @@ def test_on_the_last_day_of_the_window(org) -> None:
     make_record(org.prosecutor, now=at("2025-07-01 10:00"), occurred_at=at("2025-06-30 10:00"))
     change(org.prosecutor, "DEMOTE", "2026-07-01")
     assert detect("retaliation", RULE.params, as_of=at("2026-07-02 12:00")) != []
-    assert AS_OF < at("2026-07-01 00:00")
+    assert at("2026-07-01 00:00") > AS_OF
 
 
 def test_hidden_tags_fall_back_to_staff_members_when_too_many(org, monkeypatch) -> None:

@@ -84,7 +84,14 @@ def test_init_installs_the_rules_and_a_scan_raises_alerts_for_discipline_only(
     assert "蒋副" not in retaliation.title
     assert set(alerts_visible_to(discipline_inspector)) == set(alerts.values())
     assert set(alerts_visible_to(intervener)) == set(alerts.values()) - {retaliation}
-    for user in (city_supervisor, county_prosecutor, department_head, outsider, system_admin, other_discipline):
+    for user in (
+        city_supervisor,
+        county_prosecutor,
+        department_head,
+        outsider,
+        system_admin,
+        other_discipline,
+    ):
         assert not alerts_visible_to(user).filter(rule__code__in=CODES).exists(), user.username
 
 
@@ -92,7 +99,9 @@ def test_r_3g_04_only_the_former_unit(org) -> None:
     rule = next(r for r in RULES if r.code == "R-3G-04")
     [here] = cases_for(org.prosecutor, 1, assigned=at("2026-05-10 09:00"))
     [there] = cases_for(org.county_b_prosecutor, 1, assigned=at("2026-05-10 09:00"))
-    former = StaffFactory(staff_no="F901", name="原检察官乙", department=org.criminal, left_on=date(2025, 9, 1))
+    former = StaffFactory(
+        staff_no="F901", name="原检察官乙", department=org.criminal, left_on=date(2025, 9, 1)
+    )
     lawyer = LawyerFactory(former_staff=former)
     for case in (here, there):
         CaseLawyer.objects.create(
