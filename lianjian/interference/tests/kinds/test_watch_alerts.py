@@ -16,6 +16,7 @@ from lianjian.org.tests.factories import LawyerFactory, StaffFactory
 from lianjian.risk.catalogue.rules import standard_rules
 from lianjian.risk.engine import scan_run
 from lianjian.risk.models import Alert, Rule
+from lianjian.risk.routing import resolve_recipients
 from lianjian.risk.selectors import alerts_visible_to
 from lianjian.risk.services import STANDARD_POINTS, risk_catalogue_install
 
@@ -84,6 +85,10 @@ def test_init_installs_the_rules_and_a_scan_raises_alerts_for_discipline_only(
     assert "蒋副" not in retaliation.title
     assert set(alerts_visible_to(discipline_inspector)) == set(alerts.values())
     assert set(alerts_visible_to(intervener)) == set(alerts.values()) - {retaliation}
+    # Notifications follow the same test: the intervener is not among the recipients.
+    recipients = {u.pk for u in resolve_recipients(retaliation)}
+    assert discipline_inspector.pk in recipients and intervener.pk not in recipients
+    assert intervener.pk in {u.pk for u in resolve_recipients(alerts["R-3G-02"])}
     for user in (
         city_supervisor,
         county_prosecutor,
