@@ -7,6 +7,7 @@ import json
 from datetime import date
 
 import pytest
+from django.urls import reverse
 
 from lianjian.cases.models import CaseLawyer
 from lianjian.interference.kinds.watch import RULES
@@ -119,3 +120,24 @@ def test_r_3g_04_only_the_former_unit(org) -> None:
         )
     # Within two years of leaving, the other county's case is R-GX07-FORMER-STAFF's, not R-3G-04's.
     assert [f.case_no for f in detect("conflict", rule.params)] == [here.case_no]
+
+
+def test_a_back_test_of_a_watch_rule_lists_no_one(client, org) -> None:
+    """Rule maintainers (案管, 院领导) may back-test any rule; for a rule whose alerts only
+    纪检监察 sees, they get the counts and never the fingerprints (who recorded, who was moved)."""
+    from lianjian.accounts.tests.factories import UserFactory, grant
+
+    _situation(org)
+    risk_catalogue_install()
+    manager = UserFactory(username="province_cm", display_name="省案管")
+    grant(manager, "CASE_MANAGEMENT", "UNIT_AND_BELOW", unit=org.province)
+    client.force_login(manager)
+    response = client.post(
+        reverse("risk:rule_backtest", args=["R-3G-RETALIATION"]),
+        {"params": json.dumps({"changes": ["DEMOTE"], "window_months": 12})},  # the transfer is "gone"
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert org.colleague.staff_no not in html and org.colleague.name not in html
+    assert 'data-testid="backtest-gone">1<' in html and 'data-testid="backtest-restricted"' in html
