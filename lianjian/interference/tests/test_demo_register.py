@@ -49,3 +49,30 @@ def test_the_demo_populates_the_register_and_runs_once(
     again = register_demo(as_of=AS_OF, head_username="head")
     assert (again.records, again.reports, again.read_requests) == (0, 0, 0)
     assert Record.objects.count() == 7
+
+
+def test_lianjian_demo_shows_the_register_and_the_watch() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from lianjian.accounts.models import User
+    from lianjian.risk.selectors import alerts_visible_to
+
+    out = StringIO()
+    call_command("demo", no_serve=True, stdout=out)
+    assert "“三个规定”记录 7 条" in out.getvalue()
+    users = {u.username: u for u in User.objects.select_related("staff")}
+    records = Record.objects.all()
+    assert records.count() == 7 and records.filter(recorder=users["prosecutor"].staff).exists()
+    [about_head] = [r for r in records if r.category == "RC-04"]
+    assert not policy.records_countable_by(users["depthead"]).filter(pk=about_head.pk).exists()
+    assert policy.records_readable_by(users["discipline"]).filter(pk=about_head.pk).exists()
+    assert not policy.records_readable_by(users["sysadmin"]).exists()
+    # The pending request is for the city's chief prosecutor (the demo "leader") to decide.
+    assert policy.requests_decidable_by(users["leader"]).count() == 1
+    # The demo's scan raised the watch's alerts; 纪检监察 sees its county's, nobody else any.
+    watch = alerts_visible_to(users["discipline"]).filter(rule__code__startswith="R-3G")
+    assert watch.filter(rule__code="R-3G-03", subject_staff=users["prosecutor"].staff).exists()
+    for name in ("prosecutor", "depthead", "leader", "inspector", "casemgmt", "political", "sysadmin"):
+        assert not alerts_visible_to(users[name]).filter(rule__code__startswith="R-3G").exists(), name
