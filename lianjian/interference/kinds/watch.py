@@ -21,7 +21,7 @@ from __future__ import annotations
 import calendar
 import logging
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
@@ -202,6 +202,7 @@ class ZeroRecords(DetectorKind):
                 occurred_at=ctx.as_of,
                 evidence={
                     "staff": person["staff_no"],
+                    "staff_name": person["name"],
                     "months": months,
                     "window_start": start_day.isoformat(),
                     "caseload": counts[pk],
@@ -289,12 +290,7 @@ class UnreportedContact(DetectorKind):
             if answered:
                 continue
             ref = refs.get(row["case_no"])
-            data = row["data"] or {}
-            where = "、".join(
-                label
-                for key, label in (("in_office", "非工作场所"), ("in_hours", "非工作时间"))
-                if data.get(key) is False
-            )
+            where = _outside(row["data"] or {})
             yield Finding(
                 fingerprint=f"{row['case_no']}:{row['event_id']}",
                 unit_id=ref.unit_id if ref else row["unit_id"],
@@ -306,6 +302,7 @@ class UnreportedContact(DetectorKind):
                 evidence={
                     "events": event_evidence([row]),
                     "staff_id": staff_id,
+                    "staff_name": names.get(staff_id, ""),
                     "deadline": deadline.isoformat(),
                     "params": params.model_dump(mode="json"),
                 },
@@ -407,6 +404,7 @@ class Retaliation(DetectorKind):
                 ),
                 evidence={
                     "staff": change["staff__staff_no"],
+                    "staff_name": change["staff__name"],
                     "change_no": change["change_no"],
                     "change": change["change"],
                     "effective_on": change["effective_on"].isoformat(),
@@ -425,6 +423,56 @@ def _months_between(start: date, end: date) -> int:
         months += 1
     return months
 
+
+# ---------------------------------------------------------------------------------------------
+# 预警说明 (the alert page's sentence, lianjian/risk/explain.py), from the evidence above
+
+
+def explain_zero_records(evidence: Mapping[str, Any], title: str) -> str:
+    who = evidence.get("staff_name") or evidence["staff"]
+    return (
+        f"{who}自 {evidence['window_start']} 起连续 {evidence['months']} 个月没有“三个规定”记录"
+        f"（期间零报告 {evidence.get('zero_reports', 0)} 份），同期承办案件 {evidence['caseload']} 件，"
+        f"超过阈值 {evidence['threshold']} 件。请了解是否有应记未记的情况（R-3G-02）。"
+    )
+
+
+def _outside(data: Mapping[str, Any]) -> str:
+    """ "非工作场所、非工作时间" — whichever the contact's data says."""
+    labels = (("in_office", "非工作场所"), ("in_hours", "非工作时间"))
+    return "、".join(label for key, label in labels if data.get(key) is False)
+
+
+def explain_unreported_contact(evidence: Mapping[str, Any], title: str) -> str:
+    [event] = evidence["events"][:1]
+    where = _outside(event.get("data") or {}) or "工作以外"
+    when = timezone.localtime(datetime.fromisoformat(event["occurred_at"]))
+    deadline = timezone.localtime(datetime.fromisoformat(evidence["deadline"]))
+    who = evidence.get("staff_name") or "承办人员"
+    return (
+        f"{who}于 {when:%Y-%m-%d %H:%M} 在{where}接触当事人、律师，没有审批单号；"
+        f"至 {deadline:%Y-%m-%d} 期限届满，未见本人登记涉及本案的记录或当日的 RC-05 类记录"
+        "（CT-PRC-03：3 日内报告）。"
+    )
+
+
+def explain_retaliation(evidence: Mapping[str, Any], title: str) -> str:
+    label = CHANGE_LABELS.get(evidence["change"], evidence["change"])
+    months = (evidence.get("params") or {}).get("window_months", 12)
+    who = evidence.get("staff_name") or evidence["staff"]
+    count = len(evidence.get("records") or [])
+    return (
+        f"{who}于 {evidence['effective_on']} 发生岗位变动：{label}。此前 {months} 个月内本人登记过 {count} 条"
+        f"“三个规定”记录（最近一次 {evidence['last_recorded_on']}）。请核实该变动是否有法定事由、"
+        "是否经法定程序，是否属于打击报复（CF-01、LB-03）。"
+    )
+
+
+EXPLAINERS = {
+    "zero_records": explain_zero_records,
+    "unreported_contact": explain_unreported_contact,
+    "retaliation": explain_retaliation,
+}
 
 KINDS: list[DetectorKind] = [ZeroRecords(), UnreportedContact(), Retaliation()]
 

@@ -141,3 +141,19 @@ def test_a_back_test_of_a_watch_rule_lists_no_one(client, org) -> None:
     assert response.status_code == 200
     assert org.colleague.staff_no not in html and org.colleague.name not in html
     assert 'data-testid="backtest-gone">1<' in html and 'data-testid="backtest-restricted"' in html
+
+
+def test_each_watch_kind_explains_its_alert_from_its_evidence(org) -> None:
+    from lianjian.risk.explain import EXPLAINERS, alert_explanation
+
+    _situation(org)
+    assert {"zero_records", "unreported_contact", "retaliation"} <= set(EXPLAINERS)
+    texts = {}
+    for kind in ("zero_records", "unreported_contact", "retaliation"):
+        [finding] = detect(kind, next(r for r in RULES if r.kind == kind).params)
+        texts[kind] = alert_explanation(kind=kind, evidence=finding.evidence, title="标题")
+    assert "连续 6 个月" in texts["zero_records"] and "31 件" in texts["zero_records"]
+    assert "2026-06-01 21:00" in texts["unreported_contact"] and "非工作时间" in texts["unreported_contact"]
+    assert "2026-04-01" in texts["retaliation"] and "调动" in texts["retaliation"]
+    assert "蒋副" not in texts["retaliation"]
+    assert alert_explanation(kind="retaliation", evidence={"odd": 1}, title="标题") == "标题"
