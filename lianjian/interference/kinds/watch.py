@@ -151,12 +151,9 @@ class ZeroRecords(DetectorKind):
             .filter(Q(left_on__isnull=True) | Q(left_on__gt=today))
             .values("pk", "staff_no", "name", "unit_id", "joined_on")
         }
+        # Left or retired by "as of", or (re)joined within the window, by the post history.
         gone = set(
-            StaffChange.objects.filter(
-                staff_id__in=people,
-                change__in=[StaffChangeKind.LEAVE, StaffChangeKind.RETIRE, StaffChangeKind.JOIN],
-                effective_on__lte=today,
-            )
+            StaffChange.objects.filter(staff_id__in=people, effective_on__lte=today)
             .filter(
                 Q(change__in=[StaffChangeKind.LEAVE, StaffChangeKind.RETIRE])
                 | Q(change=StaffChangeKind.JOIN, effective_on__gt=start_day)
