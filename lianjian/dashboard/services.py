@@ -19,6 +19,7 @@ from lianjian.accounts.models import User
 from lianjian.cases.models import Case
 from lianjian.dashboard.demo import (
     DEMO_ACCOUNTS,
+    DEMO_AS_OF,
     DEMO_CONFIG,
     DEMO_PASSWORD,
     DEMO_SOURCE_NAME,
@@ -27,6 +28,7 @@ from lianjian.dashboard.demo import (
 )
 from lianjian.ingest.generator.writer import Generator, GeneratorConfig
 from lianjian.ingest.services import import_batch_run
+from lianjian.interference.demo import register_demo
 from lianjian.org.choices import UnitLevel
 from lianjian.org.models import Department, Staff, Unit
 
@@ -168,6 +170,7 @@ def demo_load(*, config: GeneratorConfig = DEMO_CONFIG, truth_path: Path | None 
         return DemoResult(False, "", errors, [], DEMO_PASSWORD)
     try:
         demo_accounts = demo_accounts_ensure()
+        register = register_demo(as_of=DEMO_AS_OF)  # the interference register's records and reports
     except LookupError as exc:
         return DemoResult(False, "", [str(exc)], [], DEMO_PASSWORD)
     created = sum(kind.get("created", 0) for kind in result.counts.values())
@@ -178,5 +181,6 @@ def demo_load(*, config: GeneratorConfig = DEMO_CONFIG, truth_path: Path | None 
         f"县级 {levels[UnitLevel.COUNTY]}），部门 {Department.objects.count()} 个，"
         f"人员 {Staff.objects.count()} 人，案件 {Case.objects.count():,} 件"
         f"（本次新增 {created:,} 条记录，未变 {unchanged:,} 条）"
+        + (f"；{register.summary}" if register.records else "")
     )
     return DemoResult(True, summary, [], demo_accounts, DEMO_PASSWORD, truth)

@@ -453,6 +453,8 @@ def rule_backtest(request: HttpRequest, code: str) -> HttpResponse:
     if form.is_valid():
         try:
             result = scan_backtest(rule=rule, params=form.cleaned_data["params"]).as_dict(limit=20)
+            if rule.audience:  # alerts only some may see: their fingerprints name people and cases
+                result.update(new_examples=[], gone_examples=[], restricted=True)
         except RuleParamsError as error:
             errors = [str(error)]
         except Exception as error:  # a detector failing on history must not end in a blank 500
