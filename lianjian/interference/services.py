@@ -259,6 +259,14 @@ def _write_version(record: Record, data: RecordInput, *, by: Staff, now: datetim
     )
 
 
+def _detect_on_commit(record: Record) -> None:
+    """GX05 / R-3G-01 for this record once it is committed (a failure there never undoes it)."""
+    from lianjian.interference.kinds.record_link import record_detect
+
+    record_id = record.pk
+    transaction.on_commit(lambda: record_detect(record_id))
+
+
 @transaction.atomic
 def record_create(
     *,
@@ -297,6 +305,7 @@ def record_create(
         target_repr=record.no,
         after={"category": record.category, "attachments": len(uploads), "skip_level": skip_level},
     )
+    _detect_on_commit(record)
     return record
 
 
@@ -335,6 +344,7 @@ def record_correct(
         before={"category": before},
         after={"category": locked.category, "version": locked.version, "attachments": len(uploads)},
     )
+    _detect_on_commit(locked)
     return locked
 
 
