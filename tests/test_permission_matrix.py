@@ -749,7 +749,12 @@ ACTIONS: dict[str, tuple[set[str], ActionBuilder]] = {
         {"department_head"},
         lambda org, users: (
             [],
-            {"record_no": _record_no(org, users)[0], "reason": "核查", "start": "2026-03-02", "end": "2026-03-03"},
+            {
+                "record_no": _record_no(org, users)[0],
+                "reason": "核查",
+                "start": "2026-03-02",
+                "end": "2026-03-03",
+            },
             _interference_state(users),
         ),
     ),

@@ -56,7 +56,9 @@ MENU: list[tuple[str, list[MenuItem]]] = [
             MenuItem("interference_mine", "我的记录", "interference:record_mine", Perm.INTERFERENCE_RECORD),
             MenuItem("interference_read", "记录查阅", "interference:record_list", Perm.INTERFERENCE_READ),
             # Leaders ask to read (INTERFERENCE_STATS); the chief decides (every LEADER holds both).
-            MenuItem("interference_requests", "查阅审批", "interference:read_requests", Perm.INTERFERENCE_STATS),
+            MenuItem(
+                "interference_requests", "查阅审批", "interference:read_requests", Perm.INTERFERENCE_STATS
+            ),
         ],
     ),
     (

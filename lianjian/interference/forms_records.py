@@ -5,7 +5,7 @@ the read request (查阅审批) forms. Forms parse; the rules are in the service
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
@@ -102,7 +102,9 @@ class RecordForm(forms.Form):
     subject_name = forms.CharField(label="过问人姓名", max_length=50, widget=forms.TextInput(attrs=TEXT))
     subject_org = forms.CharField(label="过问人所在单位", max_length=100, widget=forms.TextInput(attrs=TEXT))
     subject_position = forms.CharField(label="过问人职务", max_length=100, widget=forms.TextInput(attrs=TEXT))
-    subject_type = forms.ChoiceField(label="过问人类别", choices=_choices(SubjectType), widget=forms.Select(attrs=SELECT))
+    subject_type = forms.ChoiceField(
+        label="过问人类别", choices=_choices(SubjectType), widget=forms.Select(attrs=SELECT)
+    )
     subject_staff_no = forms.CharField(
         label="过问人工号",
         required=False,
@@ -116,8 +118,12 @@ class RecordForm(forms.Form):
         widget=forms.DateTimeInput(attrs={**TEXT, "type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     location = forms.CharField(label="地点", max_length=200, widget=forms.TextInput(attrs=TEXT))
-    in_workplace = forms.BooleanField(label="在工作场所", required=False, initial=True, widget=forms.CheckboxInput(attrs=CHECK))
-    in_hours = forms.BooleanField(label="在工作时间", required=False, initial=True, widget=forms.CheckboxInput(attrs=CHECK))
+    in_workplace = forms.BooleanField(
+        label="在工作场所", required=False, initial=True, widget=forms.CheckboxInput(attrs=CHECK)
+    )
+    in_hours = forms.BooleanField(
+        label="在工作时间", required=False, initial=True, widget=forms.CheckboxInput(attrs=CHECK)
+    )
     channel = forms.ChoiceField(label="方式", choices=_choices(Channel), widget=forms.Select(attrs=SELECT))
     matter_type = forms.ChoiceField(
         label="重大事项类别",
@@ -153,9 +159,14 @@ class RecordForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="属于违法干预（LD-VIO）、违规过问（IN-VIO）或严禁的接触交往（CT-PRO）时勾选；须与过问人类别相符。",
     )
-    response = forms.ChoiceField(label="本人处置", choices=_choices(Response), widget=forms.Select(attrs=SELECT))
+    response = forms.ChoiceField(
+        label="本人处置", choices=_choices(Response), widget=forms.Select(attrs=SELECT)
+    )
     response_note = forms.CharField(
-        label="处置情况说明", required=False, max_length=2000, widget=forms.Textarea(attrs={**TEXT, "rows": 2})
+        label="处置情况说明",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={**TEXT, "rows": 2}),
     )
     attachments = MultipleFileField(
         label="留存材料",
@@ -198,9 +209,9 @@ class RecordForm(forms.Form):
         elif staff is not None:
             own = staff.unit
             superiors = Unit.objects.filter(code__in=own.ancestor_codes()).exclude(pk=own.pk).order_by("path")
-            self.fields["report_unit_code"].choices = [("", f"本院（{own.name}）")] + [
-                (unit.code, f"越级报告：{unit.name}") for unit in superiors
-            ]
+            cast(forms.ChoiceField, self.fields["report_unit_code"]).choices = [
+                ("", f"本院（{own.name}）")
+            ] + [(unit.code, f"越级报告：{unit.name}") for unit in superiors]
 
     def clean_subject_staff_no(self) -> str:
         value: str = self.cleaned_data.get("subject_staff_no", "").strip()
@@ -215,14 +226,15 @@ class RecordForm(forms.Form):
         return value
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned: dict[str, Any] = self.cleaned_data
         if self.errors:
             return cleaned
         values = {name: cleaned.get(name) for name in INPUT_FIELDS}
         values["violation_codes"] = list(cleaned.get("violation_codes") or [])
         values["report_unit_code"] = cleaned.get("report_unit_code") or ""
         try:
-            cleaned["record_input"] = RecordInput(**values)
+            cleaned["record_input"] = RecordInput.model_validate(values)
         except ValidationError as exc:
             for error, message in zip(exc.errors(), input_errors(exc), strict=True):
                 where = error.get("loc") or ()
@@ -261,26 +273,40 @@ class RecordFilterForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={**SMALL, "placeholder": "登记编号、案件编号或分类代码"}),
     )
-    start = forms.DateField(label="记录时间起", required=False, widget=forms.DateInput(attrs={**SMALL, "type": "date"}))
-    end = forms.DateField(label="记录时间止", required=False, widget=forms.DateInput(attrs={**SMALL, "type": "date"}))
+    start = forms.DateField(
+        label="记录时间起", required=False, widget=forms.DateInput(attrs={**SMALL, "type": "date"})
+    )
+    end = forms.DateField(
+        label="记录时间止", required=False, widget=forms.DateInput(attrs={**SMALL, "type": "date"})
+    )
     category = forms.ChoiceField(
-        label="填报分类", required=False, choices=_choices(RecordCategory, "全部"), widget=forms.Select(attrs=SMALL_SELECT)
+        label="填报分类",
+        required=False,
+        choices=_choices(RecordCategory, "全部"),
+        widget=forms.Select(attrs=SMALL_SELECT),
     )
     subject_type = forms.ChoiceField(
-        label="过问人类别", required=False, choices=_choices(SubjectType, "全部"), widget=forms.Select(attrs=SMALL_SELECT)
+        label="过问人类别",
+        required=False,
+        choices=_choices(SubjectType, "全部"),
+        widget=forms.Select(attrs=SMALL_SELECT),
     )
     unit = forms.ChoiceField(label="报告单位", required=False, widget=forms.Select(attrs=SMALL_SELECT))
 
     def __init__(self, *args: Any, units: list[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [("", "全部")] + [(u.code, u.name) for u in units]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [("", "全部")] + [
+            (u.code, u.name) for u in units
+        ]
 
 
 class ReadRequestForm(forms.Form):
     """查阅申请: a reason and a window of at most 30 days (R3-6, CF-02)."""
 
     record_no = forms.CharField(widget=forms.HiddenInput, max_length=40)
-    reason = forms.CharField(label="查阅事由", max_length=500, widget=forms.Textarea(attrs={**TEXT, "rows": 2}))
+    reason = forms.CharField(
+        label="查阅事由", max_length=500, widget=forms.Textarea(attrs={**TEXT, "rows": 2})
+    )
     start = forms.DateField(label="查阅起始日期", widget=forms.DateInput(attrs={**TEXT, "type": "date"}))
     end = forms.DateField(
         label="查阅截止日期",
@@ -289,7 +315,8 @@ class ReadRequestForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned: dict[str, Any] = self.cleaned_data
         start, end = cleaned.get("start"), cleaned.get("end")
         if isinstance(start, date) and isinstance(end, date):
             if end < start:

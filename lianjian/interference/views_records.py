@@ -57,7 +57,12 @@ READ_ACTION = "interference.record.read"
 RECORD_PERMS = (Perm.INTERFERENCE_RECORD, Perm.INTERFERENCE_READ, Perm.INTERFERENCE_STATS)
 # The classification shown in lists and exports (plain fields only).
 COLUMNS = [
-    Column("登记编号", lambda r: r.no, lambda r: reverse("interference:record_detail", args=[r.no]), "record-link"),
+    Column(
+        "登记编号",
+        lambda r: r.no,
+        lambda r: reverse("interference:record_detail", args=[r.no]),
+        "record-link",
+    ),
     Column("过问时间", lambda r: r.occurred_at),
     Column("记录时间", lambda r: r.recorded_at),
     Column("填报分类", lambda r: f"{r.category} {r.get_category_display()}"),
@@ -139,7 +144,9 @@ def _filtered(records: QuerySet[Record], form: RecordFilterForm) -> QuerySet[Rec
     data = form.cleaned_data
     if data["q"]:
         text = data["q"].strip()
-        records = records.filter(Q(no__icontains=text) | Q(case_no__icontains=text) | Q(category__iexact=text))
+        records = records.filter(
+            Q(no__icontains=text) | Q(case_no__icontains=text) | Q(category__iexact=text)
+        )
     if data["start"]:
         records = records.filter(recorded_at__date__gte=data["start"])
     if data["end"]:
@@ -185,7 +192,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
 
 def _versions(record: Record) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Every version opened, and the rows of the side-by-side history (field × version)."""
-    opened = [
+    opened: list[dict[str, Any]] = [
         {"number": v.number, "created_at": v.created_at, "content": version_content(v)}
         for v in record.versions.select_related("record").order_by("number")
     ]
@@ -278,7 +285,10 @@ def record_detail(request: HttpRequest, no: str) -> HttpResponse:
             "page_title": f"记录 {record.no}",
             "record": record,
             "current": opened[-1]["content"] if opened else {},
-            "current_rows": [(label, row["values"][-1]["text"]) for (_, label), row in zip(HISTORY_FIELDS, history, strict=True)],
+            "current_rows": [
+                (label, row["values"][-1]["text"])
+                for (_, label), row in zip(HISTORY_FIELDS, history, strict=True)
+            ],
             "versions": opened,
             "history": history,
             "attachments": attachments,
@@ -366,7 +376,11 @@ def read_requests(request: HttpRequest) -> HttpResponse:
         elif candidate is not None and policy.may_request_read(user, candidate):
             found = candidate
     form = ReadRequestForm(
-        initial={"record_no": found.no if found else "", "start": timezone.localdate(), "end": timezone.localdate()}
+        initial={
+            "record_no": found.no if found else "",
+            "start": timezone.localdate(),
+            "end": timezone.localdate(),
+        }
     )
     mine = []
     for row in ReadRequest.objects.filter(requester_id=user.pk).select_related("record", "decided_by"):
@@ -405,7 +419,7 @@ def read_request_create_view(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(f"{reverse('interference:read_requests')}?no={record.no}")
     try:
         with transaction.atomic():
@@ -443,7 +457,9 @@ def read_request_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     approve = form.cleaned_data["decision"] == "approve"
     try:
         with transaction.atomic():
-            decided = read_request_decide(request=row, decider=user, approve=approve, note=form.cleaned_data["note"])
+            decided = read_request_decide(
+                request=row, decider=user, approve=approve, note=form.cleaned_data["note"]
+            )
             no = decided.record.no
             notify(
                 [decided.requester],

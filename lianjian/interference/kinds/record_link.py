@@ -79,9 +79,18 @@ class RecordLink(DetectorKind):
         if ctx.unit_ids is not None:
             records = records.filter(report_unit_id__in=sorted(ctx.unit_ids))
         rows = records.order_by("pk").values_list(
-            "pk", "no", "report_unit_id", "case_no", "category", "skip_level", "occurred_at", "intervener_tags"
+            "pk",
+            "no",
+            "report_unit_id",
+            "case_no",
+            "category",
+            "skip_level",
+            "occurred_at",
+            "intervener_tags",
         )
-        for pk, no, unit_id, case_no, category, skip_level, occurred_at, tags in rows.iterator(chunk_size=2000):
+        for pk, no, unit_id, case_no, category, skip_level, occurred_at, tags in rows.iterator(
+            chunk_size=2000
+        ):
             if params.linked_only:
                 title = f"案件关联“三个规定”记录（编号 {no}）"
             else:

@@ -84,7 +84,11 @@ def world(
 ) -> dict[str, Any]:
     risk_catalogue_install()
     Case.objects.create(
-        case_no=CASE_NO, unit=org.county, prosecutor=org.prosecutor, department=org.criminal, last_event_at=timezone.now()
+        case_no=CASE_NO,
+        unit=org.county,
+        prosecutor=org.prosecutor,
+        department=org.criminal,
+        last_event_at=timezone.now(),
     )
     inspector_staff = StaffFactory(staff_no="IV01", name="江督", department=org.city_inspection)
     discipline_staff = StaffFactory(staff_no="IV02", name="冯纪", department=org.criminal)
@@ -97,8 +101,12 @@ def world(
         "city_supervisor": city_supervisor,
         "discipline_inspector": discipline_inspector,
         "outsider": outsider,
-        "intervener_inspector": persona("iv_inspector", inspector_staff, "INSPECTION", "UNIT_AND_BELOW", unit=org.city),
-        "intervener_discipline": persona("iv_discipline", discipline_staff, "DISCIPLINE", "UNIT", unit=org.county),
+        "intervener_inspector": persona(
+            "iv_inspector", inspector_staff, "INSPECTION", "UNIT_AND_BELOW", unit=org.city
+        ),
+        "intervener_discipline": persona(
+            "iv_discipline", discipline_staff, "DISCIPLINE", "UNIT", unit=org.county
+        ),
         "system_admin": system_admin,
         "security_admin": security_admin,
         "audit_admin": audit_admin,
@@ -197,7 +205,9 @@ def test_alerts_and_their_texts_by_role(who, world, client) -> None:
     user, records = world["users"][who], world["records"]
     expected = ALERT_SEERS.get(who, set())
     seen = set(
-        alerts_visible_to(user).filter(rule__code__in=[GX05_RULE, CLUE_RULE]).values_list("fingerprint", flat=True)
+        alerts_visible_to(user)
+        .filter(rule__code__in=[GX05_RULE, CLUE_RULE])
+        .values_list("fingerprint", flat=True)
     )
     assert seen == {f"record:{records[k].pk}" for k in expected}
     for alert in Alert.objects.filter(rule__code__in=[GX05_RULE, CLUE_RULE]):
@@ -233,7 +243,9 @@ def test_restricted_alerts_are_not_pushed_to_webhooks(world) -> None:
 
 def test_the_cases_api_carries_no_interference_data(world, client) -> None:
     org = world["org"]
-    _, secret = api_token_create(actor=world["users"]["security_admin"], name="外部办案系统", units=[org.county])
+    _, secret = api_token_create(
+        actor=world["users"]["security_admin"], name="外部办案系统", units=[org.county]
+    )
     response = client.get(f"/api/v1/cases/{CASE_NO}", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 200
     text = json.dumps(response.json(), ensure_ascii=False)
@@ -251,7 +263,11 @@ def test_forged_corrections_of_anothers_record_change_nothing(who, world, client
     record = world["records"]["normal"]
     client.force_login(world["users"][who])
     before = (AuditEvent.objects.count(), record.versions.count())
-    data = {**record_input(content="篡改").model_dump(mode="json"), "reason": "伪造", "violation_codes": ["LD-VIO-01"]}
+    data = {
+        **record_input(content="篡改").model_dump(mode="json"),
+        "reason": "伪造",
+        "violation_codes": ["LD-VIO-01"],
+    }
     data = {k: v for k, v in data.items() if not isinstance(v, bool) or v}
     response = client.post(reverse("interference:record_correct", args=[record.no]), data)
     assert response.status_code == 404

@@ -61,7 +61,11 @@ def form_data(**overrides):
 
 def _case(org) -> Case:
     return Case.objects.create(
-        case_no=CASE_NO, unit=org.county, prosecutor=org.prosecutor, department=org.criminal, last_event_at=timezone.now()
+        case_no=CASE_NO,
+        unit=org.county,
+        prosecutor=org.prosecutor,
+        department=org.criminal,
+        last_event_at=timezone.now(),
     )
 
 
@@ -75,7 +79,16 @@ class TestRecordForm:
         response = client.get(reverse("interference:record_create"))
         text = response.content.decode()
         assert response.status_code == 200
-        for code in ("LD-REC-01", "LD-REC-03", "WHO-05", "RC-01", "一时难以判定", "3 日内", "CT-PRC-03", "CF-01"):
+        for code in (
+            "LD-REC-01",
+            "LD-REC-03",
+            "WHO-05",
+            "RC-01",
+            "一时难以判定",
+            "3 日内",
+            "CT-PRC-03",
+            "CF-01",
+        ):
             assert code in text, code
         assert "越级报告：兰州市人民检察院" in text and "越级报告：甘肃省人民检察院" in text
         assert "嘉峪关" not in text
@@ -88,11 +101,17 @@ class TestRecordForm:
         assert response.status_code == 302 and response["Location"] == reverse(
             "interference:record_detail", args=[record.no]
         )
-        assert (record.recorder, record.category, record.violation_codes) == (org.prosecutor, "RC-06", ["LD-VIO-01"])
+        assert (record.recorder, record.category, record.violation_codes) == (
+            org.prosecutor,
+            "RC-06",
+            ["LD-VIO-01"],
+        )
         assert record_content(record)["content"] == SECRET_CONTENT
         assert RecordAttachment.objects.filter(record=record).count() == 2
 
-    def test_errors_are_chinese_field_by_field_and_nothing_is_written(self, client, county_prosecutor) -> None:
+    def test_errors_are_chinese_field_by_field_and_nothing_is_written(
+        self, client, county_prosecutor
+    ) -> None:
         client.force_login(county_prosecutor)
         audit = AuditEvent.objects.count()
         response = client.post(
@@ -110,7 +129,8 @@ class TestRecordForm:
     def test_inconsistent_codes_are_refused_on_their_field(self, client, county_prosecutor) -> None:
         client.force_login(county_prosecutor)
         response = client.post(
-            reverse("interference:record_create"), form_data(subject_type="PARTY", violation_codes=["LD-VIO-01"])
+            reverse("interference:record_create"),
+            form_data(subject_type="PARTY", violation_codes=["LD-VIO-01"]),
         )
         assert "与过问人类别“当事人、律师、特殊关系人、中介组织”不符" in response.content.decode()
         response = client.post(reverse("interference:record_create"), form_data(matter_ref=""))
@@ -121,7 +141,10 @@ class TestRecordForm:
         self, client, county_prosecutor, org
     ) -> None:
         Case.objects.create(
-            case_no="外院案件", unit=org.other_county, prosecutor=org.outsider_staff, last_event_at=timezone.now()
+            case_no="外院案件",
+            unit=org.other_county,
+            prosecutor=org.outsider_staff,
+            last_event_at=timezone.now(),
         )
         client.force_login(county_prosecutor)
         for case_no in ("外院案件", "不存在的案件"):
@@ -185,7 +208,11 @@ class TestReading:
         response = client.get(reverse("interference:record_attachment", args=[record.no, attachment.pk]))
         assert response.status_code == 200 and response.content == b"%PDF"
         assert "attachment;" in response["Content-Disposition"]
-        assert _reads()[-1].after == {"basis": "督察纪检职责", "what": "attachment", "attachment": attachment.pk}
+        assert _reads()[-1].after == {
+            "basis": "督察纪检职责",
+            "what": "attachment",
+            "attachment": attachment.pk,
+        }
         client.force_login(county_prosecutor)
         client.get(reverse("interference:record_detail", args=[record.no]))
         assert _reads()[-1].after["basis"] == "记录人本人"
@@ -237,7 +264,9 @@ class TestReading:
         today = timezone.localdate()
         assert _listed(client, url, start=(today + timedelta(days=1)).isoformat()) == []
 
-    def test_the_export_holds_plain_fields_and_is_one_read_event(self, client, discipline_inspector, org) -> None:
+    def test_the_export_holds_plain_fields_and_is_one_read_event(
+        self, client, discipline_inspector, org
+    ) -> None:
         records = [make_record(org.prosecutor), make_record(org.colleague)]
         client.force_login(discipline_inspector)
         response = client.get(reverse("interference:record_list"), {"export": "xlsx"})
@@ -246,7 +275,9 @@ class TestReading:
         assert sorted(r[0] for r in rows[1:]) == sorted(r.no for r in records)
         assert SECRET_NAME not in str(rows) and SECRET_CONTENT not in str(rows)
         [event] = _reads()
-        assert event.after["what"] == "export" and sorted(event.after["records"]) == sorted(r.pk for r in records)
+        assert event.after["what"] == "export" and sorted(event.after["records"]) == sorted(
+            r.pk for r in records
+        )
 
 
 def _listed(client, url, **params) -> list[str]:
@@ -283,7 +314,8 @@ class TestReadRequests:
         queue = client.get(reverse("interference:read_requests")).content.decode()
         assert record.no in queue and 'data-testid="queue-row"' in queue
         response = client.post(
-            reverse("interference:read_request_decide", args=[request.pk]), {"decision": "approve", "note": "同意"}
+            reverse("interference:read_request_decide", args=[request.pk]),
+            {"decision": "approve", "note": "同意"},
         )
         assert response.status_code == 302
         [decided] = Notification.objects.filter(user=deputy)
@@ -321,9 +353,12 @@ class TestReadRequests:
         client.force_login(chief)
         self._request(client, org, record)
         request = ReadRequest.objects.get()
-        assert client.post(
-            reverse("interference:read_request_decide", args=[request.pk]), {"decision": "approve"}
-        ).status_code == 404
+        assert (
+            client.post(
+                reverse("interference:read_request_decide", args=[request.pk]), {"decision": "approve"}
+            ).status_code
+            == 404
+        )
         assert ReadRequest.objects.get().state == "PENDING"
 
     def test_a_window_over_30_days_and_an_unknown_number_are_refused(self, client, org) -> None:

@@ -121,7 +121,9 @@ def test_writing_a_record_raises_its_alerts_at_once_without_moving_the_watermark
     assert set(Alert.objects.values_list("status", flat=True)) == {AlertStatus.RESOLVED}
 
 
-def test_a_failing_detection_never_loses_the_record(org, django_capture_on_commit_callbacks, monkeypatch) -> None:
+def test_a_failing_detection_never_loses_the_record(
+    org, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
     def broken(**kwargs):
         raise RuntimeError("engine down")
 
