@@ -311,6 +311,11 @@ EXPLAINERS: dict[str, Explainer] = {
 }
 
 
+def register_explainer(kind: str, explainer: Explainer) -> None:
+    """Add the sentence of a kind registered by an app above risk (its AppConfig.ready())."""
+    EXPLAINERS.setdefault(kind, explainer)
+
+
 def alert_explanation(*, kind: str, evidence: Any, title: str, rule_name: str = "") -> str:
     """The sentence for an alert of a rule of ``kind``; ``title`` when it cannot be made.
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 def register_all() -> None:
     from lianjian.interference.kinds import record_link, watch
     from lianjian.risk.catalogue.rules import register_rules
+    from lianjian.risk.explain import register_explainer
     from lianjian.risk.kinds import register
 
     for module in (record_link, watch):
         for kind in module.KINDS:
             register(kind)
         register_rules(module.RULES)
+        for name, explainer in getattr(module, "EXPLAINERS", {}).items():
+            register_explainer(name, explainer)

@@ -18,7 +18,7 @@ at once (``scan_run`` with ``case_nos``), and the nightly full scan keeps them i
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.db.models import Q
@@ -115,7 +115,21 @@ class RecordLink(DetectorKind):
             )
 
 
+def explain_record_link(evidence: Mapping[str, Any], rule_name: str) -> str:
+    """The alert page's sentence: the record number and why, nothing a reader of the alert may
+    not read (the intervener, content and recorder stay in the record, behind the policy)."""
+    no = evidence.get("record_no")
+    if not no:
+        return ""
+    where = "（越级报告至本院）" if evidence.get("skip_level") else ""
+    if evidence.get("params", {}).get("linked_only"):
+        return f"“三个规定”记录 {no}{where}关联了本案（GX05），请检务督察关注该案办理情况。"
+    category = evidence.get("category")
+    return f"“三个规定”记录 {no}{where}的填报分类为 {category}，作为廉政风险线索推送检务督察（R-3G-01）。"
+
+
 KINDS: list[DetectorKind] = [RecordLink()]
+EXPLAINERS = {"record_link": explain_record_link}
 RULES: list[RuleSpec] = [
     RuleSpec(
         code=GX05_RULE,

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from lianjian.audit.models import AuditEvent
-from lianjian.risk.catalogue.rules import STANDARD_RULES
+from lianjian.risk.catalogue.rules import standard_rules
 from lianjian.risk.choices import AlertStatus, ScanMode, ScanStatus
 from lianjian.risk.engine import RuleParamsError, scan_backtest, scan_run
 from lianjian.risk.kinds import KINDS
@@ -42,7 +42,7 @@ def test_the_catalogue_installs_once_and_every_rule_fits_its_kind(installed: Non
     again = risk_catalogue_install()
 
     assert (again.points_created, again.rules_created) == (0, 0)
-    assert rules == len(STANDARD_RULES) and Rule.objects.count() == rules
+    assert rules == len(standard_rules()) and Rule.objects.count() == rules
     assert points == RiskPoint.objects.count()
     assert RuleRevision.objects.filter(version=1).count() == rules
     for rule in Rule.objects.all():

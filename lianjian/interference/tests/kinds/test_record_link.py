@@ -142,3 +142,16 @@ def test_lianjian_init_installs_the_rules(org) -> None:
     assert rules[GX05_RULE].recipients == ["INSPECTION"]
     assert rules[CLUE_RULE].audience == "interference.supervise"
     assert rules[CLUE_RULE].params == {"categories": ["RC-05", "RC-06"]}
+
+
+def test_the_alert_page_sentence_names_the_number_only(org) -> None:
+    from lianjian.risk.explain import alert_explanation
+
+    record = make_record(org.prosecutor, report_unit_code="620100")
+    [finding] = _detect({"categories": ["RC-06"]})
+    text = alert_explanation(kind="record_link", evidence=finding.evidence, title="t")
+    assert text == (
+        f"“三个规定”记录 {record.no}（越级报告至本院）的填报分类为 RC-06，"
+        "作为廉政风险线索推送检务督察（R-3G-01）。"
+    )
+    assert alert_explanation(kind="record_link", evidence={}, title="t") == "t"
