@@ -145,9 +145,12 @@ def _pairs() -> list[tuple[str, str]]:
     return [(p, r) for p in READERS for r in RECORDS]
 
 
-def _clean(text: str, record_key: str) -> None:
+def _clean(text: str, record_key: str, viewer: Any = None) -> None:
+    """No intervener, content or attachment name in ``text`` — in the page's content, whose header and
+    watermark show the viewer's own name (``viewer`` names the page's reader, for the message)."""
+    body = text.split('<main class="lj-content">', 1)[-1].split("</main>", 1)[0]
     for secret in (SECRET_NAME, SECRET_CONTENT, ATTACHMENT.format(record_key), "江督", "冯纪"):
-        assert secret not in text, secret
+        assert secret not in body, (secret, getattr(viewer, "username", ""))
 
 
 @pytest.mark.parametrize(("who", "key"), _pairs())
@@ -273,3 +276,25 @@ def test_forged_corrections_of_anothers_record_change_nothing(who, world, client
     assert response.status_code == 404
     assert (AuditEvent.objects.count(), record.versions.count()) == before
     assert Record.objects.get(pk=record.pk).version == 1
+
+
+@pytest.mark.parametrize("who", sorted(READERS))
+def test_the_alert_pages_by_role(who, world, client) -> None:
+    user, records = world["users"][who], world["records"]
+    client.force_login(user)
+    expected = ALERT_SEERS.get(who, set())
+    for key, record in records.items():
+        for alert in Alert.objects.filter(fingerprint=f"record:{record.pk}"):
+            response = client.get(reverse("risk:alert_detail", args=[alert.pk]))
+            if key in expected:
+                assert response.status_code == 200
+                assert record.no in response.content.decode()
+            else:
+                assert response.status_code in (403, 404)
+            _clean(response.content.decode(), key, user)
+            assert "何平" not in response.content.decode() or who == "recorder"
+    listing = client.get(reverse("risk:alert_list"))
+    if listing.status_code == 200:
+        text = listing.content.decode()
+        for key, record in records.items():
+            assert (record.no in text) == (key in expected), key
