@@ -298,3 +298,30 @@ def test_the_alert_pages_by_role(who, world, client) -> None:
         text = listing.content.decode()
         for key, record in records.items():
             assert (record.no in text) == (key in expected), key
+
+
+def test_the_run_after_a_record_is_hidden_from_scan_runners_outside_the_audience(world, client) -> None:
+    from lianjian.accounts.tests.factories import UserFactory, grant
+    from lianjian.risk.models import ScanRun
+    from lianjian.risk.ui import run_results, scan_runs_visible_to
+
+    org = world["org"]
+    manager = UserFactory(username="cm_runs")
+    grant(manager, "CASE_MANAGEMENT", "UNIT_AND_BELOW", unit=org.city)
+    record_runs = set(ScanRun.objects.values_list("pk", flat=True))
+    assert len(record_runs) == len(RECORDS)
+    assert not set(scan_runs_visible_to(manager).values_list("pk", flat=True)) & record_runs
+    supervisor = world["users"]["city_supervisor"]
+    assert set(scan_runs_visible_to(supervisor).values_list("pk", flat=True)) == record_runs
+    client.force_login(manager)
+    run = ScanRun.objects.first()
+    assert client.get(reverse("risk:run_detail", args=[run.pk])).status_code == 404
+    # A full run shows the manager its other rules only.
+    from lianjian.risk.engine import scan_run
+
+    report = scan_run(full=True)
+    full = ScanRun.objects.get(pk=report.run_id)
+    assert full in scan_runs_visible_to(manager)
+    codes = set(run_results(full, manager).values_list("rule__code", flat=True))
+    assert codes and not codes & {GX05_RULE, CLUE_RULE}
+    assert {GX05_RULE, CLUE_RULE} <= set(run_results(full, supervisor).values_list("rule__code", flat=True))
