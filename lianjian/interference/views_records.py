@@ -134,7 +134,17 @@ def record_mine(request: HttpRequest) -> HttpResponse:
     """我的记录: the records I recorded."""
     user: Any = request.user
     records = _readable(user).filter(recorder_id=user.staff_id) if user.staff_id else Record.objects.none()
-    return render_list(request, title="我的记录", queryset=records, columns=COLUMNS)
+
+    def on_export() -> None:
+        audit_read(
+            actor=user,
+            action=READ_ACTION,
+            what="export",
+            basis="记录人本人",
+            records=list(records.values_list("pk", flat=True)),
+        )
+
+    return render_list(request, title="我的记录", queryset=records, columns=COLUMNS, on_export=on_export)
 
 
 def _filtered(records: QuerySet[Record], form: RecordFilterForm) -> QuerySet[Record]:

@@ -191,6 +191,10 @@ class TestReading:
         text = client.get(reverse("interference:record_mine")).content.decode()
         assert mine.no in text and other.no not in text
         assert SECRET_NAME not in text and SECRET_CONTENT not in text
+        export = client.get(reverse("interference:record_mine"), {"export": "xlsx"})
+        rows = list(load_workbook(BytesIO(export.content)).active.iter_rows(values_only=True))
+        assert [r[0] for r in rows[1:]] == [mine.no]
+        assert _reads()[-1].after == {"what": "export", "basis": "记录人本人", "records": [mine.pk]}
 
     def test_the_detail_is_audited_with_its_basis_and_no_content(
         self, client, county_prosecutor, discipline_inspector, org
