@@ -285,6 +285,75 @@ def _clue_arg(*, far: bool = False) -> Args:
 # clues for 纪检监察 only.
 INTERFERENCE_STATS_ROWS = everyone_but("department_head", "city_supervisor", "discipline_inspector")
 CLUE_ROWS = everyone_but("discipline_inspector")
+# The interference register (docs/interference/recording.md): a NORMAL record by A100 of county
+# 620102 with one attachment, and a pending read request of the county's deputy chief (not a
+# persona). Recording needs a staff record (the case manager and the political officer of the
+# matrix have none: 403); a record one may not read answers 404.
+RECORDERS = {"county_prosecutor", "department_head", "city_supervisor", "discipline_inspector", "outsider"}
+INTERFERENCE_LISTERS = RECORDERS | {"case_manager", "political_officer"}
+INTERFERENCE_READERS = {"county_prosecutor", "city_supervisor", "discipline_inspector"}
+INTERFERENCE_STATS_HOLDERS = {"department_head", "city_supervisor", "discipline_inspector"}
+
+
+def _interference(org: Any, users: dict[str, Any]) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lianjian.interference.services import Upload, read_request_create
+    from lianjian.interference.tests.builders import leader_of, make_record
+
+    if "_interference" not in users:
+        record = make_record(org.prosecutor, uploads=[Upload("函件.pdf", b"%PDF matrix")])
+        now = timezone.now()
+        request = read_request_create(
+            requester=leader_of(org.county),
+            record=record,
+            reason="核查",
+            window_start=now,
+            window_end=now + timedelta(days=1),
+        )
+        users["_interference"] = {"record": record, "request": request}
+    return users["_interference"]
+
+
+def _record_no(org: Any, users: dict[str, Any]) -> list[Any]:
+    return [_interference(org, users)["record"].no]
+
+
+def _record_attachment(org: Any, users: dict[str, Any]) -> list[Any]:
+    record = _interference(org, users)["record"]
+    return [record.no, record.attachments.get().pk]
+
+
+def _record_form(**extra: Any) -> dict[str, Any]:
+    return {
+        "subject_name": "某人",
+        "subject_org": "某单位",
+        "subject_position": "某职务",
+        "subject_type": "LEADER",
+        "occurred_at": "2026-03-02T09:00",
+        "location": "办公室",
+        "in_workplace": "on",
+        "in_hours": "on",
+        "channel": "PHONE",
+        "matter_type": "MAJ-02",
+        "content": "矩阵内容",
+        "category": "RC-02",
+        "response": "REFUSED",
+        "confidentiality": "NORMAL",
+        **extra,
+    }
+
+
+def _interference_state(users: dict[str, Any]) -> Probe:
+    from lianjian.interference.models import ReadRequest, Record, RecordVersion
+
+    return lambda: (
+        Record.objects.count(),
+        RecordVersion.objects.count(),
+        list(ReadRequest.objects.values_list("pk", "state")),
+    )
 
 
 RISK_VIEW_ROWS = risk_rows(*RISK_VIEWERS, "province_manager")
@@ -404,6 +473,22 @@ PAGES: dict[str, tuple[Args, dict[str, int]]] = {
     "interference:clue_new": (NO_ARGS, CLUE_ROWS),
     "interference:clue_detail": (_clue_arg(), CLUE_ROWS),
     "interference:clue_notice": (_clue_arg(), CLUE_ROWS),
+    "interference:record_create": (NO_ARGS, everyone_but(*RECORDERS)),
+    "interference:record_mine": (NO_ARGS, everyone_but(*INTERFERENCE_LISTERS)),
+    "interference:record_list": (NO_ARGS, everyone_but("city_supervisor", "discipline_inspector")),
+    "interference:record_detail": (
+        _record_no,
+        _in_scope(everyone_but(*INTERFERENCE_LISTERS), INTERFERENCE_LISTERS - INTERFERENCE_READERS),
+    ),
+    "interference:record_attachment": (
+        _record_attachment,
+        _in_scope(everyone_but(*INTERFERENCE_LISTERS), INTERFERENCE_LISTERS - INTERFERENCE_READERS),
+    ),
+    "interference:record_correct": (
+        _record_no,
+        _in_scope(everyone_but(*RECORDERS), RECORDERS - {"county_prosecutor"}),
+    ),
+    "interference:read_requests": (NO_ARGS, everyone_but(*INTERFERENCE_STATS_HOLDERS)),
 }
 
 # Data scope beyond the first column: objects of another county or city.
@@ -731,6 +816,41 @@ ACTIONS: dict[str, tuple[set[str], ActionBuilder]] = {
     "interference:clue_action": (
         {"discipline_inspector"},
         lambda org, users: (_clue_arg()(org, users), {"action": "progress", "text": "矩阵"}, _clue_counts),
+    "interference:record_create": (
+        RECORDERS,
+        lambda org, users: ([], _record_form(), _interference_state(users)),
+    ),
+    # Only the recorder corrects; everyone else: 404 (or 403 without the permission).
+    "interference:record_correct": (
+        {"county_prosecutor"},
+        lambda org, users: (_record_no(org, users), _record_form(reason="更正"), _interference_state(users)),
+    ),
+    # The department head is in the record's reporting chain and cannot read it: may ask.
+    "interference:read_request_create": (
+        {"department_head"},
+        lambda org, users: (
+            [],
+            {
+                "record_no": _record_no(org, users)[0],
+                "reason": "核查",
+                "start": "2026-03-02",
+                "end": "2026-03-03",
+            },
+            _interference_state(users),
+        ),
+    ),
+    # No persona is a chief prosecutor: nobody decides; the deputy's request is not theirs to withdraw.
+    "interference:read_request_decide": (
+        set(),
+        lambda org, users: (
+            [_interference(org, users)["request"].pk],
+            {"decision": "approve"},
+            _interference_state(users),
+        ),
+    ),
+    "interference:read_request_withdraw": (
+        set(),
+        lambda org, users: ([_interference(org, users)["request"].pk], {}, _interference_state(users)),
     ),
 }
 

@@ -52,8 +52,15 @@ MENU: list[tuple[str, list[MenuItem]]] = [
     (
         "三个规定",
         [
+            MenuItem("interference_new", "新增记录", "interference:record_create", Perm.INTERFERENCE_RECORD),
+            MenuItem("interference_mine", "我的记录", "interference:record_mine", Perm.INTERFERENCE_RECORD),
             MenuItem(
                 "interference_my_reports", "我的报告", "interference:my_reports", Perm.INTERFERENCE_RECORD
+            ),
+            MenuItem("interference_read", "记录查阅", "interference:record_list", Perm.INTERFERENCE_READ),
+            # Leaders ask to read (INTERFERENCE_STATS); the chief decides (every LEADER holds both).
+            MenuItem(
+                "interference_requests", "查阅审批", "interference:read_requests", Perm.INTERFERENCE_STATS
             ),
             # 检务督察 hold interference.stats too.
             MenuItem(

@@ -223,7 +223,7 @@ def urgent_notify(record: Record, *, now: datetime | None = None) -> int:
                 kind=NotificationKind.OTHER,
                 title=f"紧急：“三个规定”记录 {record.no}",
                 body="有一条需立即报告的“三个规定”记录，请登录查阅并及时处理。",
-                url=_url("interference:record_detail", record.pk),
+                url=_url("interference:record_detail", record.no),
                 key=f"interference.urgent:{record.pk}",
             )
         ],

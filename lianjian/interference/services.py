@@ -260,6 +260,14 @@ def _write_version(record: Record, data: RecordInput, *, by: Staff, now: datetim
     )
 
 
+def _detect_on_commit(record: Record) -> None:
+    """GX05 / R-3G-01 for this record once it is committed (a failure there never undoes it)."""
+    from lianjian.interference.kinds.record_link import record_detect
+
+    record_id = record.pk
+    transaction.on_commit(lambda: record_detect(record_id))
+
+
 @transaction.atomic
 def record_create(
     *,
@@ -299,6 +307,7 @@ def record_create(
         after={"category": record.category, "attachments": len(uploads), "skip_level": skip_level},
     )
     urgent_after_commit(record)
+    _detect_on_commit(record)
     return record
 
 
@@ -338,6 +347,7 @@ def record_correct(
         after={"category": locked.category, "version": locked.version, "attachments": len(uploads)},
     )
     urgent_after_commit(locked)
+    _detect_on_commit(locked)
     return locked
 
 

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -33,12 +33,9 @@ def chart_library_installed() -> bool:
     return finders.find(ECHARTS_STATIC) is not None
 
 
-def read_request_url() -> str | None:
-    """The 查阅审批 form, where the recording area provides it."""
-    try:
-        return reverse("interference:read_request_new")
-    except NoReverseMatch:
-        return None
+def read_request_url() -> str:
+    """The 查阅审批 page: a leader looks a record up by its number there and asks to read it."""
+    return reverse("interference:read_requests")
 
 
 def _date(value: str | None, fallback: date, label: str, errors: list[str]) -> date:

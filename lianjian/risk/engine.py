@@ -398,6 +398,7 @@ def scan_run(
     rules: Collection[str] | None = None,
     actor: Any | None = None,
     note: str = "",
+    case_nos: Collection[str] | None = None,
 ) -> ScanReport:
     """Run detection and write the alerts; record the run with per-rule counts and timings.
 
@@ -405,6 +406,10 @@ def scan_run(
     first scan, or one after more than ``INCREMENTAL_LIMIT`` changed cases, covers every case
     and is recorded as full). ``rules``
     limits the run to those rule codes. ``as_of`` fixes "now" for time-limit rules.
+
+    ``case_nos`` (with ``rules``): evaluate those cases only, for data that arrives other than
+    as events (a record of the interference register). Such a run keeps the last watermark, so
+    the next incremental scan still sees every event that arrived since.
     """
     started = time.perf_counter()
     now = timezone.now()
@@ -414,7 +419,11 @@ def scan_run(
     since = None if full else last_watermark()
     base = ScanContext(as_of=as_of)
     case_count: int | None = None
-    if since:
+    if case_nos is not None:
+        upto = since = last_watermark()
+        base = ScanContext(as_of=as_of, case_nos=frozenset(case_nos))
+        case_count = len(base.case_nos or ())
+    elif since:
         case_nos, staff_ids = changed_since(since, upto)
         if len(case_nos) <= INCREMENTAL_LIMIT:
             base = ScanContext(as_of=as_of, case_nos=case_nos, staff_ids=staff_ids)

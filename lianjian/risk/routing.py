@@ -254,7 +254,9 @@ def _message(alert: Alert, users: list[Any], *, escalated: bool = False, overdue
         ),
         url=url,
         key=key,
-        payload=_payload(alert, event, url),
+        # An alert with an audience (the interference register's) is for its holders only: not
+        # for the webhook receivers, whose deliveries the system administrator reads.
+        payload=None if alert.audience else _payload(alert, event, url),
     )
 
 

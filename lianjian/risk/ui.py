@@ -52,7 +52,7 @@ from lianjian.risk.models import (
     ScanRuleResult,
     ScanRun,
 )
-from lianjian.risk.selectors import effective_points
+from lianjian.risk.selectors import AUDIENCES, effective_points
 from lianjian.risk.services import POINT_FIELDS
 
 STANDARD = "__standard__"  # the standard library's key in forms and URLs
@@ -691,15 +691,33 @@ def evidence_figures(evidence: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [(str(k), _compact(v)) for k, v in evidence.items() if k not in ("events", "params")]
 
 
+def _restricted_audiences(user: Any) -> list[str]:
+    return [str(a) for a in AUDIENCES if not user.has_lianjian_perm(a)]
+
+
 def scan_runs_visible_to(user: Any) -> QuerySet[ScanRun]:
-    """Detection runs, for those who run detection (检测运行)."""
+    """Detection runs, for those who run detection (检测运行) — but not a run of restricted rules
+    only (the one after a “三个规定” record is written) for a user outside their audience: its
+    time and counts alone would tell that someone just recorded one."""
     if not user.has_lianjian_perm(Perm.SCAN_RUN):
         return ScanRun.objects.none()
-    return ScanRun.objects.select_related("actor").order_by("-started_at", "-id")
+    runs = ScanRun.objects.select_related("actor").order_by("-started_at", "-id")
+    restricted = _restricted_audiences(user)
+    if restricted:
+        results = ScanRuleResult.objects.filter(run=OuterRef("pk"))
+        runs = runs.exclude(
+            Exists(results.filter(rule__audience__in=restricted))
+            & ~Exists(results.exclude(rule__audience__in=restricted))
+        )
+    return runs
 
 
-def run_results(run: ScanRun) -> QuerySet[ScanRuleResult]:
-    return ScanRuleResult.objects.filter(run=run).select_related("rule").order_by("rule__code")
+def run_results(run: ScanRun, user: Any | None = None) -> QuerySet[ScanRuleResult]:
+    """A run's results per rule; for ``user``, without the rules whose audience they lack."""
+    results = ScanRuleResult.objects.filter(run=run).select_related("rule").order_by("rule__code")
+    if user is not None:
+        results = results.exclude(rule__audience__in=_restricted_audiences(user))
+    return results
 
 
 # --- the list page with coloured cells ------------------------------------------------------

@@ -697,7 +697,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page_title": f"检测运行 #{run.pk}",
         "run": run,
         "status_css": ui.SCAN_BADGES.get(run.status, ""),
-        "results": ui.run_results(run),
+        "results": ui.run_results(run, request.user),
     }
     return render(request, "risk/run_detail.html", context)
 

@@ -50,6 +50,30 @@ def test_every_kind_has_a_test_and_a_doc_page_and_is_registered_once() -> None:
         assert kind.label and kind.subject in ("case", "staff") and kind.__doc__
 
 
+def test_kinds_registered_by_other_apps_have_their_test_and_doc_page_in_that_app() -> None:
+    """A kind that an app above risk registers (``lianjian.risk.kinds.register``) is tested in
+    that app (``lianjian/<app>/tests/kinds/test_<kind>.py``) and documented like the others."""
+    built_in = {kind.name for kind in REGISTERED}
+    for name, kind in KINDS.items():
+        if name in built_in:
+            continue
+        app = type(kind).__module__.split(".")[1]
+        assert app != "risk", name
+        assert (ROOT / "lianjian" / app / "tests" / "kinds" / f"test_{name}.py").exists(), name
+        assert (ROOT / "docs" / "detectors" / f"{name}.md").exists(), name
+        assert kind.label and kind.subject in ("case", "staff") and kind.__doc__
+
+
+def test_rules_registered_by_other_apps_name_a_kind_and_known_codes() -> None:
+    points = {p["code"] for p in json.loads(STANDARD_POINTS.read_text(encoding="utf-8"))}
+    codes = [spec.code for spec in standard_rules()]
+    assert len(codes) == len(set(codes))
+    for spec in standard_rules():
+        assert spec.kind in KINDS, spec.code
+        KINDS[spec.kind].parse_params(spec.params)
+        assert set(spec.risk_codes) <= points, spec.code
+
+
 # Detectable points whose rule needs data that is not there yet, and why.
 PENDING: dict[str, str] = {}
 
