@@ -816,6 +816,7 @@ ACTIONS: dict[str, tuple[set[str], ActionBuilder]] = {
     "interference:clue_action": (
         {"discipline_inspector"},
         lambda org, users: (_clue_arg()(org, users), {"action": "progress", "text": "矩阵"}, _clue_counts),
+    ),
     "interference:record_create": (
         RECORDERS,
         lambda org, users: ([], _record_form(), _interference_state(users)),
