@@ -353,6 +353,7 @@ def rule_detail(request: HttpRequest, code: str) -> HttpResponse:
     rule = _rule_of(request, code)
     kind = ui.detector_of(rule)
     manages = user.has_lianjian_perm(Perm.RISK_MANAGE)
+    may_tune = not rule.audience or user.has_lianjian_perm(Perm(rule.audience))
     recipients = dict(Recipient.choices)
     context = {
         "page_title": f"检测规则 · {rule.code}",
@@ -374,8 +375,8 @@ def rule_detail(request: HttpRequest, code: str) -> HttpResponse:
         "results": ui.rule_results(rule) if user.has_lianjian_perm(Perm.SCAN_RUN) else [],
         "overrides": ui.rule_overrides_visible_to(user, rule),
         "open_alerts": alerts_visible_to(user).filter(rule=rule, status=AlertStatus.OPEN).count(),
-        "can_change": manages and kind is not None and ui.maintains_standard(user),
-        "can_override": manages and kind is not None and ui.units_risk_manageable_by(user).exists(),
+        "can_change": manages and kind is not None and ui.maintains_standard(user) and may_tune,
+        "can_override": manages and kind is not None and ui.units_risk_manageable_by(user).exists() and may_tune,
         "can_view_alerts": user.has_lianjian_perm(Perm.ALERT_VIEW),
         "can_view_runs": user.has_lianjian_perm(Perm.SCAN_RUN),
         "feedback": (
@@ -396,7 +397,15 @@ def _changeable_rule(request: HttpRequest, code: str) -> tuple[Rule, Any]:
     kind = ui.detector_of(rule)
     if kind is None:
         raise PermissionDenied("该规则的检测类型未注册，不能修改")
+    _check_audience(request.user, rule)
     return rule, kind
+
+
+def _check_audience(user: Any, rule: Rule) -> None:
+    """A rule whose alerts only some may see (the register's, the compliance watch's) is changed
+    only by a maintainer who may see them: those it watches cannot tune or switch it off."""
+    if rule.audience and not user.has_lianjian_perm(Perm(rule.audience)):
+        raise PermissionDenied("该规则的预警只给特定部门查看，只有持有相应权限的维护人员可以修改")
 
 
 def _recipients_in_order(selected: list[str], rule: Rule) -> list[str]:
@@ -478,6 +487,7 @@ def rule_override_view(request: HttpRequest, code: str) -> HttpResponse:
     kind = ui.detector_of(rule)
     if kind is None or not units.exists():
         raise PermissionDenied("您没有可设置本地参数的单位")
+    _check_audience(user, rule)
     initial: dict[str, Any] = {}
     chosen = units.filter(code=request.GET.get("unit", "")).first()
     if chosen is not None:

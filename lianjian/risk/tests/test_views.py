@@ -1016,3 +1016,29 @@ def test_list_pages_stay_within_a_query_budget(
     client.get("/")  # the session row is written on the first request
     with django_assert_max_num_queries(budget):
         assert client.get(f"{url}?unit=620102" if "points" in url else url).status_code == 200
+
+
+def test_a_rule_with_an_audience_is_changed_only_by_its_audience(client, province_manager, org):
+    """The compliance watch (纪检监察 only) cannot be tuned or switched off by the standard
+    maintainer, who may be among those it watches; 检务督察 maintaining the standard library may
+    tune the register's GX05 rule, whose alerts they see."""
+    from lianjian.accounts.tests.factories import UserFactory, grant
+
+    watch = Rule.objects.get(code="R-3G-RETALIATION")
+    client.force_login(province_manager)
+    before = watch.version
+    response = client.post(reverse("risk:rule_change", args=[watch.code]), _rule_post(watch, reason="停用"))
+    watch.refresh_from_db()
+    assert response.status_code == 403 and watch.version == before and watch.is_enabled
+    assert client.get(reverse("risk:rule_override", args=[watch.code])).status_code == 403
+    assert 'href="' + reverse("risk:rule_change", args=[watch.code]) not in client.get(
+        reverse("risk:rule_detail", args=[watch.code])
+    ).content.decode()
+
+    inspector: Any = UserFactory(username="province_inspector")
+    grant(inspector, "INSPECTION", "UNIT_AND_BELOW", unit=org.province)
+    gx05 = Rule.objects.get(code="R-GX05-RECORD")
+    client.force_login(inspector)
+    response = client.post(reverse("risk:rule_change", args=[gx05.code]), _rule_post(gx05, level="WARNING"))
+    gx05.refresh_from_db()
+    assert response.status_code == 302 and gx05.level == "WARNING"
