@@ -376,7 +376,9 @@ def rule_detail(request: HttpRequest, code: str) -> HttpResponse:
         "overrides": ui.rule_overrides_visible_to(user, rule),
         "open_alerts": alerts_visible_to(user).filter(rule=rule, status=AlertStatus.OPEN).count(),
         "can_change": manages and kind is not None and ui.maintains_standard(user) and may_tune,
-        "can_override": manages and kind is not None and ui.units_risk_manageable_by(user).exists() and may_tune,
+        "can_override": (
+            manages and kind is not None and may_tune and ui.units_risk_manageable_by(user).exists()
+        ),
         "can_view_alerts": user.has_lianjian_perm(Perm.ALERT_VIEW),
         "can_view_runs": user.has_lianjian_perm(Perm.SCAN_RUN),
         "feedback": (

@@ -1031,9 +1031,10 @@ def test_a_rule_with_an_audience_is_changed_only_by_its_audience(client, provinc
     watch.refresh_from_db()
     assert response.status_code == 403 and watch.version == before and watch.is_enabled
     assert client.get(reverse("risk:rule_override", args=[watch.code])).status_code == 403
-    assert 'href="' + reverse("risk:rule_change", args=[watch.code]) not in client.get(
-        reverse("risk:rule_detail", args=[watch.code])
-    ).content.decode()
+    assert (
+        'href="' + reverse("risk:rule_change", args=[watch.code])
+        not in client.get(reverse("risk:rule_detail", args=[watch.code])).content.decode()
+    )
 
     inspector: Any = UserFactory(username="province_inspector")
     grant(inspector, "INSPECTION", "UNIT_AND_BELOW", unit=org.province)
