@@ -108,12 +108,12 @@ def seal(plaintext: bytes, *, context: str) -> bytes:
     return bytes([FORMAT]) + ring.current.to_bytes(2, "big") + body
 
 
-def sealed_key_id(value: bytes) -> int:
+def sealed_key_id(value: bytes | memoryview) -> int:
     return int.from_bytes(bytes(value[1:3]), "big")
 
 
-def unseal(value: bytes, *, context: str) -> bytes:
-    value = bytes(value)
+def unseal(sealed: bytes | memoryview, *, context: str) -> bytes:
+    value = bytes(sealed)
     if len(value) < 3 or value[0] != FORMAT:
         raise SealError("密文格式不可识别")
     ring = keyring()
