@@ -51,8 +51,8 @@ def make_record(
     )
 
 
-def persona(username: str, staff: Staff | None, role: str, scope: str, **anchor: Any) -> User:
-    user = UserFactory(username=username, display_name=staff.name if staff else username, staff=staff)
+def persona(username: str, staff: Any, role: str, scope: str, **anchor: Any) -> Any:
+    user: Any = UserFactory(username=username, display_name=staff.name if staff else username, staff=staff)
     grant(user, role, scope, **anchor)
     return user
 

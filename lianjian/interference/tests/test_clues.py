@@ -169,7 +169,7 @@ class TestSteps:
     def test_steps_are_append_only_and_sealed(self, discipline_inspector) -> None:
         clue = _take(discipline_inspector)
         step = clues.clue_progress(actor=discipline_inspector, clue=clue, note="已约谈当事干警")
-        assert b"\xe7\xba\xa6\xe8\xb0\x88" not in bytes(step.sealed_note)  # 约谈
+        assert b"\xe7\xba\xa6\xe8\xb0\x88" not in bytes(step.sealed_note or b"")  # 约谈
         step.action = "CLOSE"
         with pytest.raises(AppendOnlyError):
             step.save()

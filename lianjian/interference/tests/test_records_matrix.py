@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from io import BytesIO
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.urls import reverse
@@ -306,7 +306,7 @@ def test_the_run_after_a_record_is_hidden_from_scan_runners_outside_the_audience
     from lianjian.risk.ui import run_results, scan_runs_visible_to
 
     org = world["org"]
-    manager = UserFactory(username="cm_runs")
+    manager: Any = UserFactory(username="cm_runs")
     grant(manager, "CASE_MANAGEMENT", "UNIT_AND_BELOW", unit=org.city)
     record_runs = set(ScanRun.objects.values_list("pk", flat=True))
     assert len(record_runs) == len(RECORDS)
@@ -315,12 +315,13 @@ def test_the_run_after_a_record_is_hidden_from_scan_runners_outside_the_audience
     assert set(scan_runs_visible_to(supervisor).values_list("pk", flat=True)) == record_runs
     client.force_login(manager)
     run = ScanRun.objects.first()
+    assert run is not None
     assert client.get(reverse("risk:run_detail", args=[run.pk])).status_code == 404
     # A full run shows the manager its other rules only.
     from lianjian.risk.engine import scan_run
 
     report = scan_run(full=True)
-    full = ScanRun.objects.get(pk=report.run_id)
+    full = ScanRun.objects.get(pk=cast(int, report.run_id))
     assert full in scan_runs_visible_to(manager)
     codes = set(run_results(full, manager).values_list("rule__code", flat=True))
     assert codes and not codes & {GX05_RULE, CLUE_RULE}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from io import BytesIO
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -153,7 +154,7 @@ class TestRecordForm:
         assert Record.objects.count() == 0
         _case(org)
         client.post(reverse("interference:record_create"), form_data(case_no=CASE_NO))
-        assert Record.objects.get().case.case_no == CASE_NO
+        assert Record.objects.get().case_no == CASE_NO and Record.objects.get().case is not None
 
     def test_an_unknown_staff_number_and_a_skip_level_outside_the_chain_are_refused(
         self, client, county_prosecutor
@@ -176,7 +177,7 @@ class TestRecordForm:
     def test_a_user_without_a_staff_record_cannot_record(self, client, org) -> None:
         from lianjian.accounts.tests.factories import UserFactory, grant
 
-        user = UserFactory(username="nostaff")
+        user: Any = UserFactory(username="nostaff")
         grant(user, "CASE_MANAGEMENT", "UNIT", unit=org.county)
         client.force_login(user)
         assert client.post(reverse("interference:record_create"), form_data()).status_code == 403

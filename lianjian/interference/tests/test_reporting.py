@@ -347,7 +347,7 @@ class TestLateFlags:
         from lianjian.interference.tests.builders import persona
 
         staff = StaffFactory(staff_no="JY01", name="嘉督", unit=org.other_city, department=None)
-        other = persona("jy_inspector", staff, "INSPECTION", "UNIT_AND_BELOW", unit=org.other_city)  # type: ignore[arg-type]
+        other = persona("jy_inspector", staff, "INSPECTION", "UNIT_AND_BELOW", unit=org.other_city)
         reports_flag_late(now=bj("2026-04-04T08:00:00"))
         county = Notification.objects.filter(key="interference.report:missing:620102:2026-03")
         assert county.exists() and not county.filter(user=other).exists()

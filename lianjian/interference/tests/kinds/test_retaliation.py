@@ -3,6 +3,8 @@ within 12 months after recording — never shown to the people they recorded."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from lianjian.common.sealing import person_tags
@@ -81,7 +83,7 @@ def test_on_the_last_day_of_the_window(org) -> None:
 
 
 def test_hidden_tags_fall_back_to_staff_members_when_too_many(org, monkeypatch) -> None:
-    staff = StaffFactory(staff_no="X901", name="孙领导", department=org.criminal)
+    staff: Any = StaffFactory(staff_no="X901", name="孙领导", department=org.criminal)
     tags = {f"{n:024x}" for n in range(10)} | set(person_tags(staff_no=staff.staff_no, name=staff.name))
     kept = hidden_tags(tags)
     assert kept is not None and len(kept) == 1 and kept[0] in person_tags(staff_no="X901", name="孙领导")

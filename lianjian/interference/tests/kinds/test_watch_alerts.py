@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -108,7 +109,7 @@ def test_r_3g_04_only_the_former_unit(org) -> None:
     former = StaffFactory(
         staff_no="F901", name="原检察官乙", department=org.criminal, left_on=date(2025, 9, 1)
     )
-    lawyer = LawyerFactory(former_staff=former)
+    lawyer: Any = LawyerFactory(former_staff=former)
     for case in (here, there):
         CaseLawyer.objects.create(
             case=case,
@@ -129,7 +130,7 @@ def test_a_back_test_of_a_watch_rule_lists_no_one(client, org) -> None:
 
     _situation(org)
     risk_catalogue_install()
-    manager = UserFactory(username="province_cm", display_name="省案管")
+    manager: Any = UserFactory(username="province_cm", display_name="省案管")
     grant(manager, "CASE_MANAGEMENT", "UNIT_AND_BELOW", unit=org.province)
     client.force_login(manager)
     response = client.post(
