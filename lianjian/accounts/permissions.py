@@ -26,7 +26,7 @@ _HANDLE = {Perm.ALERT_HANDLE}
 # department (the assignment's scope bounds it). Not for the handling prosecutor, case management
 # or the political department, whose dashboards stop at departments and cases.
 _RANKING = {Perm.RANKING_VIEW}
-# The interference register (F5.3, docs/interference.md): everyone records and reports; the
+# The interference register (F5.3, docs/interference/README.md): everyone records and reports; the
 # reporting chain sees counts; 检务督察 and 纪检监察 read within scope; the chief prosecutor (a
 # leader whose post is 检察长 — checked again on the request) approves read requests.
 _RECORD = {Perm.INTERFERENCE_RECORD}

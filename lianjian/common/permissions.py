@@ -28,7 +28,7 @@ class Perm(StrEnum):
     RISK_VIEW = "risk.view"  # the risk-point catalogue and the rules
     RISK_MANAGE = "risk.manage"  # revise risk points, change rule parameters, back-test
     SCAN_RUN = "scan.run"  # start a detection run
-    # The interference register (三个规定, F5; docs/interference.md "Who reads what").
+    # The interference register (三个规定, F5; docs/interference/README.md "谁能看到什么").
     INTERFERENCE_RECORD = "interference.record"  # every business user: record, correct own, report
     INTERFERENCE_READ = "interference.read"  # 检务督察, 纪检监察: read records in scope (audited)
     INTERFERENCE_STATS = "interference.stats"  # leaders in the reporting chain: counts by category

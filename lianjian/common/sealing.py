@@ -10,7 +10,7 @@ one key per line::
 A sealed value is ``0x01 ‖ key id (2 bytes) ‖ nonce ‖ ciphertext ‖ tag``: the key id says which
 key opens it, so rotating is appending a new numbered line and running ``lianjian interference
 rekey``, which seals every value again under the new key; the old line can be removed after that
-(docs/interference.md "Keys"). The associated data binds a value to its row, so a ciphertext
+(docs/interference/README.md "加密与密钥"). The associated data binds a value to its row, so a ciphertext
 copied to another row does not open.
 """
 

@@ -1,4 +1,4 @@
-"""Who may read what in the interference register (F5.3; docs/interference.md "Who reads what").
+"""Who may read what in the interference register (F5.3; docs/interference/README.md "谁能看到什么").
 
 Every read of records goes through these functions; views, exports, search, statistics and the
 API call nothing else:

@@ -53,7 +53,7 @@ def alerts_in_scope(user: Any, perm: Perm) -> QuerySet[Alert]:
     or the person concerned: the case's handling prosecutor or the alert's subject (本人).
 
     An alert with an ``audience`` is seen only by holders of that permission, within its scope;
-    an alert that hides from the user's own tags is never seen by them (docs/interference.md).
+    an alert that hides from the user's own tags is never seen by them (docs/interference/README.md).
     """
     q = _scope_q(user.scope(perm)) & Q(audience="")
     if user.has_lianjian_perm(perm):
