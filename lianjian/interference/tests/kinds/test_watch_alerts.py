@@ -123,9 +123,10 @@ def test_r_3g_04_only_the_former_unit(org) -> None:
     assert [f.case_no for f in detect("conflict", rule.params)] == [here.case_no]
 
 
-def test_a_back_test_of_a_watch_rule_lists_no_one(client, org) -> None:
-    """Rule maintainers (案管, 院领导) may back-test any rule; for a rule whose alerts only
-    纪检监察 sees, they get the counts and never the fingerprints (who recorded, who was moved)."""
+def test_a_back_test_of_a_watch_rule_is_refused_outside_its_audience(client, org) -> None:
+    """Rule maintainers (案管, 院领导) may back-test rules, but not one whose alerts only 纪检监察
+    sees: they could be among those it watches (risk/views.py _check_audience). The refusal names
+    no one; for audience holders the back-test shows counts only (``restricted``)."""
     from lianjian.accounts.tests.factories import UserFactory, grant
 
     _situation(org)
@@ -135,13 +136,12 @@ def test_a_back_test_of_a_watch_rule_lists_no_one(client, org) -> None:
     client.force_login(manager)
     response = client.post(
         reverse("risk:rule_backtest", args=["R-3G-RETALIATION"]),
-        {"params": json.dumps({"changes": ["DEMOTE"], "window_months": 12})},  # the transfer is "gone"
+        {"params": json.dumps({"changes": ["DEMOTE"], "window_months": 12})},
         HTTP_HX_REQUEST="true",
     )
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 403
     assert org.colleague.staff_no not in html and org.colleague.name not in html
-    assert 'data-testid="backtest-gone">1<' in html and 'data-testid="backtest-restricted"' in html
 
 
 def test_each_watch_kind_explains_its_alert_from_its_evidence(org) -> None:
@@ -158,3 +158,26 @@ def test_each_watch_kind_explains_its_alert_from_its_evidence(org) -> None:
     assert "2026-04-01" in texts["retaliation"] and "调动" in texts["retaliation"]
     assert "蒋副" not in texts["retaliation"]
     assert alert_explanation(kind="retaliation", evidence={"odd": 1}, title="标题") == "标题"
+
+
+def test_the_audience_back_tests_by_counts_only(client, org) -> None:
+    """检务督察 maintaining the standard library back-test the register's clue rule: counts, never
+    the fingerprints (they name records and recorders)."""
+    from lianjian.accounts.tests.factories import UserFactory, grant
+    from lianjian.interference.tests.builders import make_record
+
+    risk_catalogue_install()
+    record = make_record(org.prosecutor, category="RC-06")
+    inspector: Any = UserFactory(username="province_inspector")
+    grant(inspector, "INSPECTION", "UNIT_AND_BELOW", unit=org.province)
+    client.force_login(inspector)
+    response = client.post(
+        reverse("risk:rule_backtest", args=["R-3G-01-CLUE"]),
+        {"params": json.dumps({"categories": ["RC-05"]})},  # the RC-06 record is "gone"
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert response.status_code == 200, html[:500]
+    assert 'data-testid="backtest-restricted"' in html
+    assert 'data-testid="backtest-gone">1<' in html
+    assert record.no not in html and f"record:{record.pk}" not in html
