@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from lianjian.accounts.models import User
 from lianjian.accounts.tests.factories import UserFactory, grant
+from lianjian.cases.models import Case
 from lianjian.interference.models import Record
 from lianjian.interference.services import RecordInput, Upload, record_create
 from lianjian.org.models import Staff, Unit
@@ -16,6 +17,18 @@ from lianjian.org.tests.factories import StaffFactory
 
 SECRET_NAME = "唐秘密"  # the intervener's name in tests that grep for plaintext
 SECRET_CONTENT = "请对犯罪嫌疑人王某某从轻处理，不要批捕"
+CASE_NO = "甘兰城检刑诉受[2026]620102000007号"
+
+
+def linked_case(org: Any, case_no: str = CASE_NO) -> Case:
+    """A case of the county's prosecutor, for records that link a case."""
+    return Case.objects.create(
+        case_no=case_no,
+        unit=org.county,
+        prosecutor=org.prosecutor,
+        department=org.criminal,
+        last_event_at=timezone.now(),
+    )
 
 
 def record_input(**overrides: Any) -> RecordInput:

@@ -23,6 +23,7 @@ from lianjian.interference.tests.builders import (
     SECRET_NAME,
     chief_of,
     leader_of,
+    linked_case,
     make_record,
 )
 from lianjian.notify.models import Notification
@@ -58,16 +59,6 @@ def form_data(**overrides):
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
-
-
-def _case(org) -> Case:
-    return Case.objects.create(
-        case_no=CASE_NO,
-        unit=org.county,
-        prosecutor=org.prosecutor,
-        department=org.criminal,
-        last_event_at=timezone.now(),
-    )
 
 
 def _reads() -> list:
@@ -152,7 +143,7 @@ class TestRecordForm:
             response = client.post(reverse("interference:record_create"), form_data(case_no=case_no))
             assert "未找到您可查看的该案件" in response.content.decode()
         assert Record.objects.count() == 0
-        _case(org)
+        linked_case(org, CASE_NO)
         client.post(reverse("interference:record_create"), form_data(case_no=CASE_NO))
         assert Record.objects.get().case_no == CASE_NO and Record.objects.get().case is not None
 
@@ -252,7 +243,7 @@ class TestReading:
         assert Record.objects.get().version == 1
 
     def test_the_readers_list_filters_by_plain_fields_only(self, client, discipline_inspector, org) -> None:
-        _case(org)
+        linked_case(org, CASE_NO)
         linked = make_record(org.prosecutor, case_no=CASE_NO)
         rc02 = make_record(org.prosecutor, category="RC-02", violation_codes=[], subject_type="INTERNAL_OWN")
         client.force_login(discipline_inspector)

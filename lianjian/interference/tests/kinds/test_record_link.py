@@ -8,11 +8,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from lianjian.cases.models import Case
 from lianjian.common.sealing import person_tags
 from lianjian.interference.kinds.record_link import CLUE_RULE, GX05_RULE, fingerprint, record_detect
 from lianjian.interference.services import record_correct
-from lianjian.interference.tests.builders import SECRET_CONTENT, SECRET_NAME, make_record, record_input
+from lianjian.interference.tests.builders import (
+    CASE_NO,
+    SECRET_CONTENT,
+    SECRET_NAME,
+    linked_case,
+    make_record,
+    record_input,
+)
 from lianjian.risk.choices import AlertStatus
 from lianjian.risk.kinds import KINDS
 from lianjian.risk.kinds.base import ScanContext
@@ -20,18 +26,6 @@ from lianjian.risk.models import Alert, ScanRun
 from lianjian.risk.services import risk_catalogue_install
 
 pytestmark = pytest.mark.django_db
-
-CASE_NO = "甘兰城检刑诉受[2026]620102000007号"
-
-
-def _case(org) -> Case:
-    return Case.objects.create(
-        case_no=CASE_NO,
-        unit=org.county,
-        prosecutor=org.prosecutor,
-        department=org.criminal,
-        last_event_at=timezone.now(),
-    )
 
 
 def _detect(params: dict, **scope) -> list:
@@ -41,7 +35,7 @@ def _detect(params: dict, **scope) -> list:
 
 
 def test_a_linked_record_is_found_in_its_reporting_unit_titled_by_number_only(org) -> None:
-    _case(org)
+    linked_case(org)
     linked = make_record(org.prosecutor, case_no=CASE_NO, report_unit_code="620100")
     make_record(org.prosecutor)  # not linked
 
@@ -71,7 +65,7 @@ def test_clue_categories_are_found_with_their_own_code(org) -> None:
 
 
 def test_an_incremental_scan_reads_only_the_records_of_its_cases(org) -> None:
-    _case(org)
+    linked_case(org)
     linked = make_record(org.prosecutor, case_no=CASE_NO)
     free = make_record(org.prosecutor)
 
@@ -91,7 +85,7 @@ def test_writing_a_record_raises_its_alerts_at_once_without_moving_the_watermark
     org, django_capture_on_commit_callbacks
 ) -> None:
     risk_catalogue_install()
-    _case(org)
+    linked_case(org)
     with django_capture_on_commit_callbacks(execute=True):
         record = make_record(org.prosecutor, case_no=CASE_NO)
 
