@@ -304,7 +304,9 @@ def record_create(
         action="interference.record.create",
         target=record,
         target_repr=record.no,
-        after={"category": record.category, "attachments": len(uploads), "skip_level": skip_level},
+        # The number and counts only: not even the category, which with the actor would tell the
+        # audit administrator what kind of interference someone recorded.
+        after={"attachments": len(uploads), "skip_level": skip_level},
     )
     urgent_after_commit(record)
     _detect_on_commit(record)
@@ -331,7 +333,6 @@ def record_correct(
     if not reason.strip():
         raise RecordError("请填写更正原因")
     _check_uploads(uploads, already=locked.attachments.count())
-    before = locked.category
     locked.version += 1
     locked.updated_at = now
     _apply(locked, data, recorded_at=locked.recorded_at)
@@ -343,8 +344,7 @@ def record_correct(
         action="interference.record.correct",
         target=locked,
         target_repr=locked.no,
-        before={"category": before},
-        after={"category": locked.category, "version": locked.version, "attachments": len(uploads)},
+        after={"version": locked.version, "attachments": len(uploads)},
     )
     urgent_after_commit(locked)
     _detect_on_commit(locked)

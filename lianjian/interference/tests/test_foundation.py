@@ -276,3 +276,17 @@ def test_restricted_alerts_reach_only_their_audience(
     assert set(alerts_visible_to(discipline_inspector)) == {ordinary}
     assert set(alerts_visible_to(county_prosecutor)) == {ordinary}
     assert hidden.pk
+
+
+def test_the_audit_rows_name_the_record_only(org) -> None:
+    from lianjian.audit.models import AuditEvent
+
+    record = make_record(org.prosecutor, uploads=[Upload("函件.txt", b"x")])
+    record_correct(record=record, recorder=org.prosecutor, data=record_input(), reason="补充", actor=None)
+    rows = AuditEvent.objects.filter(action__startswith="interference.record.")
+    assert rows.count() == 2
+    for row in rows:
+        text = f"{row.target_repr} {row.before} {row.after}"
+        assert row.target_repr == record.no
+        for leak in ("RC-06", "LEADER", SECRET_NAME, SECRET_CONTENT, "函件"):
+            assert leak not in text, leak
