@@ -23,22 +23,15 @@ from django.utils import timezone
 
 from lianjian.common.permissions import Perm
 from lianjian.common.scope import NOTHING, Scope
-from lianjian.common.sealing import person_tags
 from lianjian.interference.choices import Confidentiality, ReadRequestState
 from lianjian.interference.models import ReadRequest, Record
 from lianjian.org.choices import StaffPosition
-
-
-def user_tags(user: Any) -> list[str]:
-    staff = getattr(user, "staff", None)
-    if staff is None:
-        return []
-    return person_tags(staff_no=staff.staff_no, name=staff.name)
+from lianjian.risk.selectors import user_person_tags
 
 
 def not_about(user: Any, records: QuerySet[Any], field: str = "intervener_tags") -> QuerySet[Any]:
     """``records`` without those about ``user`` (their tags in ``field``)."""
-    for tag in user_tags(user):
+    for tag in user_person_tags(user):
         records = records.exclude(**{f"{field}__contains": f"|{tag}|"})
     return records
 

@@ -268,6 +268,35 @@ def _detect_on_commit(record: Record) -> None:
     transaction.on_commit(lambda: record_detect(record_id))
 
 
+def _write(
+    record: Record,
+    data: RecordInput,
+    uploads: list[Upload],
+    *,
+    by: Staff,
+    now: datetime,
+    actor: Any,
+    action: str,
+    reason: str = "",
+    **details: Any,
+) -> None:
+    """The rest of a create or a correction: the version, the attachments, the audit row, and
+    after commit the urgent notice and the register's detection."""
+    _write_version(record, data, by=by, now=now, reason=reason)
+    _attach(record, uploads, by=by, now=now)
+    audit_record(
+        actor=actor,
+        action=f"interference.record.{action}",
+        target=record,
+        target_repr=record.no,
+        # The number and counts only: not even the category, which with the actor would tell the
+        # audit administrator what kind of interference someone recorded.
+        after={"version": record.version, "attachments": len(uploads), **details},
+    )
+    urgent_after_commit(record)
+    _detect_on_commit(record)
+
+
 @transaction.atomic
 def record_create(
     *,
@@ -297,19 +326,7 @@ def record_create(
     record.save()
     record.no = f"GY{now:%Y}{record.pk:07d}"
     record.save(update_fields=["no"])
-    _write_version(record, data, by=recorder, now=now)
-    _attach(record, uploads, by=recorder, now=now)
-    audit_record(
-        actor=actor,
-        action="interference.record.create",
-        target=record,
-        target_repr=record.no,
-        # The number and counts only: not even the category, which with the actor would tell the
-        # audit administrator what kind of interference someone recorded.
-        after={"attachments": len(uploads), "skip_level": skip_level},
-    )
-    urgent_after_commit(record)
-    _detect_on_commit(record)
+    _write(record, data, uploads, by=recorder, now=now, actor=actor, action="create", skip_level=skip_level)
     return record
 
 
@@ -337,17 +354,16 @@ def record_correct(
     locked.updated_at = now
     _apply(locked, data, recorded_at=locked.recorded_at)
     locked.save()
-    _write_version(locked, data, by=recorder, now=now, reason=reason.strip()[:500])
-    _attach(locked, uploads, by=recorder, now=now)
-    audit_record(
+    _write(
+        locked,
+        data,
+        uploads,
+        by=recorder,
+        now=now,
         actor=actor,
-        action="interference.record.correct",
-        target=locked,
-        target_repr=locked.no,
-        after={"version": locked.version, "attachments": len(uploads)},
+        action="correct",
+        reason=reason.strip()[:500],
     )
-    urgent_after_commit(locked)
-    _detect_on_commit(locked)
     return locked
 
 
