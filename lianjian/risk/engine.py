@@ -408,8 +408,9 @@ def scan_run(
     limits the run to those rule codes. ``as_of`` fixes "now" for time-limit rules.
 
     ``case_nos`` (with ``rules``): evaluate those cases only, for data that arrives other than
-    as events (a record of the interference register). Such a run keeps the last watermark, so
-    the next incremental scan still sees every event that arrived since.
+    as events (a record of the interference register). A run limited by ``rules`` or
+    ``case_nos`` keeps the last watermark, so the next incremental scan of every rule still sees
+    every event that arrived since.
     """
     started = time.perf_counter()
     now = timezone.now()
@@ -429,6 +430,8 @@ def scan_run(
             base = ScanContext(as_of=as_of, case_nos=case_nos, staff_ids=staff_ids)
             case_count = len(case_nos)
     full = case_count is None  # the first scan, or so many changes that every case is cheaper
+    if rules is not None:
+        upto = last_watermark()  # the other rules have not seen the events since
     run = ScanRun.objects.create(
         mode=ScanMode.FULL if full else ScanMode.INCREMENTAL,
         as_of=as_of,

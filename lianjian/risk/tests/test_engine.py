@@ -144,6 +144,27 @@ def test_incremental_scans_look_only_at_changed_cases(installed: None) -> None:
     assert (nothing.case_count, nothing.outcomes) == (0, [])
 
 
+def test_a_scan_of_some_rules_leaves_the_new_events_to_the_next_scan_of_all(installed: None) -> None:
+    _first, lines = directive_case()
+    load(organisation(*lines))
+    full = scan_run(full=True, as_of=AS_OF)
+    second, more = directive_case()
+    load(more)
+
+    some = scan_run(as_of=AS_OF, rules=["R-GX01"])
+    again = scan_run(as_of=AS_OF, rules=["R-GX01"], full=True)
+    every = scan_run(as_of=AS_OF)
+
+    watermarks = dict(ScanRun.objects.values_list("pk", "watermark"))
+    kept = watermarks[int(full.run_id or 0)]
+    assert watermarks[int(some.run_id or 0)] == watermarks[int(again.run_id or 0)] == kept
+    run = ScanRun.objects.get(pk=int(every.run_id or 0))
+    assert (run.mode, run.case_count, run.since_watermark) == (ScanMode.INCREMENTAL, 1, kept)
+    assert run.watermark > kept
+    assert len({o.rule for o in every.outcomes}) > 1
+    assert Alert.objects.filter(rule__code="R-GX01", case_no=second).count() == 1
+
+
 def test_a_failing_rule_is_recorded_and_the_others_still_run(installed: None) -> None:
     _case, lines = directive_case()
     load(organisation(*lines))
