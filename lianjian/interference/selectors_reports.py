@@ -19,16 +19,22 @@ from lianjian.interference.choices import PROCURATORATE_SUBJECTS, RecordCategory
 from lianjian.interference.models import PeriodicReport, Record
 from lianjian.interference.periods import Period, obliged_staff, period_of, settings_for
 from lianjian.interference.reporting import ReportStatus, report_status
+from lianjian.interference.statistics import MIN_DEPARTMENT_STAFF
 from lianjian.org.models import Department, Unit
 
 
 @dataclass
 class ComplianceRow:
-    """One unit (``department`` None: the whole unit) or one of its departments, for one period."""
+    """One unit's total (``total``), one of its departments, or its staff outside any department
+    (``department`` None, not ``total``), for one period.
+
+    ``zero_hidden``: the zero-report split is withheld (:func:`withhold_small_zero_splits`)."""
 
     unit: Unit
     department: Department | None
     period: Period
+    total: bool = False
+    zero_hidden: bool = False
     obliged: int = 0
     submitted: int = 0  # on time or late, zero reports included
     zero: int = 0
@@ -40,7 +46,9 @@ class ComplianceRow:
 
     @property
     def label(self) -> str:
-        return self.department.name if self.department is not None else f"{self.unit.name}（合计）"
+        if self.total:
+            return f"{self.unit.name}（合计）"
+        return self.department.name if self.department is not None else "院领导及未分部门人员"
 
     def rate(self, count: int) -> str:
         return f"{count * 100 / self.obliged:.0f}%" if self.obliged else "—"
@@ -51,7 +59,7 @@ class ComplianceRow:
 
     @property
     def zero_rate(self) -> str:
-        return self.rate(self.zero)
+        return "—" if self.zero_hidden else self.rate(self.zero)
 
     @property
     def late_rate(self) -> str:
@@ -125,7 +133,7 @@ def compliance(scope: OverviewScope, day: date, today: date) -> list[ComplianceR
                 cycle=period.cycle, period_start=period.start, staff_id__in=[s.pk for s in staff]
             )
         }
-        total = ComplianceRow(unit=unit, department=None, period=period)
+        total = ComplianceRow(unit=unit, department=None, period=period, total=True)
         by_department: dict[int | None, ComplianceRow] = {}
         for person in staff:
             status = report_status(reports.get(person.pk), period, today)
@@ -136,13 +144,32 @@ def compliance(scope: OverviewScope, day: date, today: date) -> list[ComplianceR
                 )
             row.add(status, person.name)
             total.add(status, person.name)
-        if scope.department_ids is None:
-            rows.append(total)
-        rows += sorted(
+        parts = sorted(
             by_department.values(),
             key=lambda r: (r.department is None, r.department.code if r.department else ""),
         )
+        if not scope.names:
+            withhold_small_zero_splits(total, parts)
+        if scope.department_ids is None:
+            rows.append(total)
+        rows += parts
     return rows
+
+
+def withhold_small_zero_splits(total: ComplianceRow, parts: list[ComplianceRow]) -> None:
+    """Who filed a zero report and who did not says who recorded something. For the viewers who
+    see rates only, the zero split of a row covering fewer than :data:`MIN_DEPARTMENT_STAFF`
+    people is withheld; when the withheld rows together cover fewer than that, their split would
+    follow from the unit total by subtraction, so every part's split is withheld (the total's
+    stays, unless the unit itself is that small). The same small-group rule as the statistics
+    page (docs/interference/statistics-and-clues.md "小部门不单列")."""
+    small = [row for row in parts if row.obliged < MIN_DEPARTMENT_STAFF]
+    for row in small:
+        row.zero_hidden = True
+    if 0 < sum(row.obliged for row in small) < MIN_DEPARTMENT_STAFF:
+        for row in parts:
+            row.zero_hidden = True
+    total.zero_hidden = total.obliged < MIN_DEPARTMENT_STAFF
 
 
 def chain_counts(

@@ -235,7 +235,7 @@ def _workbook(rows: list[Any], names: bool) -> bytes:
             sheet.append(
                 [
                     r.unit.name,
-                    r.department.name if r.department else "（合计）",
+                    "（合计）" if r.total else r.label,
                     r.period.label,
                     r.period.due.isoformat(),
                     r.obliged,
@@ -266,7 +266,7 @@ def _workbook(rows: list[Any], names: bool) -> bytes:
             sheet.append(
                 [
                     r.unit.name,
-                    r.department.name if r.department else "（合计）",
+                    "（合计）" if r.total else r.label,
                     r.period.label,
                     r.period.due.isoformat(),
                     r.obliged,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from io import BytesIO
+from typing import Any, cast
 
 import pytest
 from django.urls import reverse
@@ -16,6 +17,7 @@ from lianjian.interference.choices import ReportCycle
 from lianjian.interference.models import PeriodicReport, ReportingSetting
 from lianjian.interference.periods import local_day, period_of
 from lianjian.interference.reporting import report_submit
+from lianjian.interference.selectors_reports import ComplianceRow, withhold_small_zero_splits
 from lianjian.interference.tests.builders import SECRET_CONTENT, SECRET_NAME, make_record
 
 pytestmark = pytest.mark.django_db
@@ -169,6 +171,8 @@ class TestOverview:
         html = html[start : html.index("</table>", start)]
         assert "第二检察部" in html and "50%" in html
         assert "何平" not in html and "罗兰" not in html and "（合计）" not in html
+        # two people: who filed the zero report would say who recorded something
+        assert "<td>—</td>" in html and "不显示零报告率" in html
 
     def test_a_unit_outside_the_scope_is_404(self, client, city_supervisor, department_head) -> None:
         client.force_login(city_supervisor)
@@ -276,3 +280,28 @@ def test_the_menu_shows_the_three_entries_by_permission(
     client.force_login(system_admin)
     assert client.get(reverse(MINE)).status_code == 403
     assert "我的报告" not in client.get(reverse("dashboard:home")).content.decode()
+
+
+def _row(obliged: int, zero: int, *, total: bool = False) -> ComplianceRow:
+    row = ComplianceRow(unit=cast(Any, None), department=None, period=cast(Any, None), total=total)
+    row.obliged, row.submitted, row.zero = obliged, obliged, zero
+    return row
+
+
+@pytest.mark.parametrize(
+    ("sizes", "hidden"),
+    [
+        ((5, 4, 3), (False, False, False, False)),  # every part covers three or more
+        ((5, 4, 2), (False, True, True, True)),  # the small part would follow from the total
+        ((5, 4, 1, 2), (False, False, False, True, True)),  # three people withheld together
+        ((2, 2), (False, True, True)),  # both parts small, four people withheld together
+        ((1, 1), (True, True, True)),  # the unit itself is small
+    ],
+)
+def test_the_zero_split_is_withheld_where_it_would_name_people(sizes, hidden) -> None:
+    total, parts = _row(sum(sizes), 1, total=True), [_row(n, n - 1) for n in sizes]
+
+    withhold_small_zero_splits(total, parts)
+
+    assert (total.zero_hidden, *(row.zero_hidden for row in parts)) == (hidden[0], *hidden[1:])
+    assert [row.zero_rate == "—" for row in parts] == list(hidden[1:])
