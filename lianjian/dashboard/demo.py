@@ -20,6 +20,7 @@ from lianjian.ingest.generator.writer import GeneratorConfig
 # risk code of §3 occurs; compact staffing keeps the organisation at about 130 people.
 DEMO_CONFIG = GeneratorConfig(cases=3000, seed=2026, risk_rate=0.1, counties=4, cities=2, compact=True)
 DEMO_SOURCE_NAME = "演示数据.jsonl"
+DEMO_CHANGES_SOURCE_NAME = "演示数据-记录人岗位变动.jsonl"  # the register demo's retaliation situation
 # The generator's data end at its "as of"; the demo's detection takes the same time as now, so
 # that its 超期/临期 alerts are the ones the ground truth lists.
 DEMO_AS_OF = GENERATOR_AS_OF

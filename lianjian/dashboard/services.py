@@ -20,6 +20,7 @@ from lianjian.cases.models import Case
 from lianjian.dashboard.demo import (
     DEMO_ACCOUNTS,
     DEMO_AS_OF,
+    DEMO_CHANGES_SOURCE_NAME,
     DEMO_CONFIG,
     DEMO_PASSWORD,
     DEMO_SOURCE_NAME,
@@ -27,7 +28,7 @@ from lianjian.dashboard.demo import (
     DemoPost,
 )
 from lianjian.ingest.generator.writer import Generator, GeneratorConfig
-from lianjian.ingest.services import import_batch_run
+from lianjian.ingest.services import BatchResult, import_batch_run
 from lianjian.interference.demo import register_demo
 from lianjian.org.choices import UnitLevel
 from lianjian.org.models import Department, Staff, Unit
@@ -148,6 +149,10 @@ def _demo_lines(generator: Generator, truth_file: IO[str], truth: DemoTruth) -> 
                     truth.must_not_raise += 1
 
 
+def _rejected(batch: BatchResult) -> DemoResult:
+    return DemoResult(False, "", [f"{issue.as_dict()}" for issue in batch.issues], [], DEMO_PASSWORD)
+
+
 def demo_load(*, config: GeneratorConfig = DEMO_CONFIG, truth_path: Path | None = None) -> DemoResult:
     """Import the generated demo data in one batch (idempotent) and make sure the accounts exist.
 
@@ -166,13 +171,20 @@ def demo_load(*, config: GeneratorConfig = DEMO_CONFIG, truth_path: Path | None 
             lines_or_reader=_demo_lines(generator, truth_file, truth),
         )
     if not result.is_accepted:
-        errors = [f"{issue.as_dict()}" for issue in result.issues]
-        return DemoResult(False, "", errors, [], DEMO_PASSWORD)
+        return _rejected(result)
     try:
         demo_accounts = demo_accounts_ensure()
         register = register_demo(as_of=DEMO_AS_OF)  # the interference register's records and reports
     except LookupError as exc:
         return DemoResult(False, "", [str(exc)], [], DEMO_PASSWORD)
+    if register.staff_changes:
+        changes = import_batch_run(
+            actor=None,
+            source_name=DEMO_CHANGES_SOURCE_NAME,
+            lines_or_reader=[json.dumps(line, ensure_ascii=False) for line in register.staff_changes],
+        )
+        if not changes.is_accepted:
+            return _rejected(changes)
     created = sum(kind.get("created", 0) for kind in result.counts.values())
     unchanged = sum(kind.get("unchanged", 0) for kind in result.counts.values())
     levels = Counter(Unit.objects.values_list("level", flat=True))

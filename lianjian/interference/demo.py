@@ -32,15 +32,25 @@ from lianjian.org.models import Staff
 
 @dataclass(frozen=True)
 class RegisterDemo:
+    """What the register's demo wrote; ``staff_changes`` are data-contract ``staff_change``
+    records its situations still need (a recorder's adverse post change for the retaliation
+    watch), for the caller to import: post history comes only through the import."""
+
     records: int
     reports: int
     read_requests: int
+    staff_changes: tuple[dict[str, str], ...] = ()
 
     @property
     def summary(self) -> str:
         return (
             f"“三个规定”记录 {self.records} 条，定期报告 {self.reports} 份，"
             f"待审批查阅申请 {self.read_requests} 件"
+            + (
+                f"，记录人岗位变动 {len(self.staff_changes)} 条（打击报复监测示例）"
+                if self.staff_changes
+                else ""
+            )
         )
 
 
@@ -253,7 +263,22 @@ def register_demo(
     )
     reports = _reports(records, [me, *colleagues], day)
     read_requests = _read_request(records[2], unit, head_user, as_of)
-    return RegisterDemo(len(records), reports, read_requests)
+    # The retaliation watch (R-3G-RETALIATION): the colleague who recorded the police officer and
+    # the retired deputy chief is punished a few days before the demo's "now".
+    changes = (
+        [
+            {
+                "record": "staff_change",
+                "id": "DEMO-3G-PUNISH-1",
+                "staff": third.staff_no,
+                "effective_on": (day - timedelta(days=6)).isoformat(),
+                "change": "PUNISH",
+            }
+        ]
+        if third != me
+        else []
+    )
+    return RegisterDemo(len(records), reports, read_requests, tuple(changes))
 
 
 def _reports(records: list[Record], people: list[Staff], day: date) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -47,8 +47,16 @@ def test_the_demo_populates_the_register_and_runs_once(
     assert made.read_requests == 1
     assert ReadRequest.objects.get().state == "PENDING"
     assert "“三个规定”记录 7 条" in made.summary
+    # The retaliation situation: a post change for a colleague who recorded, for the import.
+    [change] = made.staff_changes
+    punished = Record.objects.filter(recorder__staff_no=change["staff"])
+    assert change["change"] == "PUNISH" and punished.exists()
+    assert change["staff"] != org.prosecutor.staff_no
+    assert all(
+        r.recorded_at.date() < date.fromisoformat(change["effective_on"]) <= AS_OF.date() for r in punished
+    )
     again = register_demo(as_of=AS_OF, head_username="head")
-    assert (again.records, again.reports, again.read_requests) == (0, 0, 0)
+    assert (again.records, again.reports, again.read_requests, again.staff_changes) == (0, 0, 0, ())
     assert Record.objects.count() == 7
 
 
@@ -62,7 +70,7 @@ def test_lianjian_demo_shows_the_register_and_the_watch() -> None:
 
     out = StringIO()
     call_command("demo", no_serve=True, stdout=out)
-    assert "“三个规定”记录 7 条" in out.getvalue()
+    assert "“三个规定”记录 7 条" in out.getvalue() and "打击报复监测示例" in out.getvalue()
     users = {u.username: u for u in User.objects.select_related("staff")}
     records = Record.objects.all()
     assert records.count() == 7 and records.filter(recorder=users["prosecutor"].staff).exists()
@@ -79,5 +87,10 @@ def test_lianjian_demo_shows_the_register_and_the_watch() -> None:
     assert watch.filter(rule__code="R-3G-03", subject_staff=users["prosecutor"].staff).exists()
     for name in ("prosecutor", "depthead", "leader", "inspector", "casemgmt", "political", "sysadmin"):
         assert not alerts_visible_to(users[name]).filter(watch_rules).exists(), name
+    # The punished recorder: the retaliation watch, for 纪检监察, hidden from those recorded.
+    [retaliation] = watch.filter(rule__code="R-3G-RETALIATION")
+    assert Record.objects.filter(recorder=retaliation.subject_staff).exists()
+    assert retaliation.subject_staff != users["prosecutor"].staff
+    assert retaliation.hidden_from_key
     clue_alerts = alerts_visible_to(users["inspector"]).filter(rule__code="R-3G-01-CLUE")
     assert clue_alerts.exists() and not alerts_visible_to(users["depthead"]).filter(rule__code="R-3G-01-CLUE")
