@@ -62,6 +62,7 @@ def build_huey(url: str, *, name: str = "lianjian", jobs: Mapping[str, Job] = JO
     def tick() -> int:
         close_old_connections()
         try:
+            services.runs_interrupted_close()
             due = services.slots_due(now=timezone.now(), jobs=jobs, not_before=_not_before)
         finally:
             close_old_connections()

@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 # A slot run later than this after its time is recorded as a catch-up (补跑).
 ON_TIME = timedelta(minutes=2)
+# A run still RUNNING this long after it started is taken as interrupted (the longest job, a
+# province's full scan, takes minutes).
+RUN_LIMIT = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,42 @@ def job_execute(
     return Outcome(job.name, slot_at, run, counts)
 
 
+def _process_gone(worker: str) -> bool:
+    """Whether ``worker`` (host:pid:thread) names a process of this host that has exited."""
+    host, _, rest = worker.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # PermissionError: alive, another user's
+        return False
+    return False
+
+
+def runs_interrupted_close(*, now: datetime | None = None) -> int:
+    """Record as FAILED the runs left RUNNING by a worker that was killed mid-job: its process
+    on this host has exited, or the run started more than :data:`RUN_LIMIT` ago (a worker on
+    another machine). The slot stays taken (a slot runs at most once); the next slot runs as
+    usual. Called by every tick; returns how many runs it closed."""
+    now = now or timezone.now()
+    closed = 0
+    for run in JobRun.objects.filter(state=JobRunState.RUNNING).only("pk", "worker", "started_at"):
+        if _process_gone(run.worker):
+            error = f"执行该任务的进程（{run.worker}）已退出，任务未完成；下一时段照常运行"
+        elif run.started_at < now - RUN_LIMIT:
+            error = f"运行超过 {RUN_LIMIT.total_seconds() / 3600:.0f} 小时仍未结束，视为中断"
+        else:
+            continue
+        closed += JobRun.objects.filter(pk=run.pk, state=JobRunState.RUNNING).update(
+            state=JobRunState.FAILED, error=error, finished_at=now
+        )
+        logger.warning("job run %s closed: %s", run.pk, error)
+    return closed
+
+
 def slots_due(
     *, now: datetime, jobs: Mapping[str, Job] = JOBS, not_before: datetime | None = None
 ) -> list[tuple[Job, datetime]]:
@@ -163,6 +202,7 @@ def jobs_tick(
 ) -> list[Outcome]:
     """Run every due slot in this thread, one after another (``lianjian worker --once``)."""
     now = now or timezone.now()
+    runs_interrupted_close(now=now)
     return [
         job_execute(job=job, slot_at=slot, now=now)
         for job, slot in slots_due(now=now, jobs=jobs, not_before=not_before)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
-from datetime import datetime
+import socket
+import subprocess
+import sys
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -178,3 +182,61 @@ def test_the_daily_scan_job_runs_a_full_scan_as_of_its_slot() -> None:
     assert (scan.mode, scan.as_of, scan.note) == ("FULL", bj("2026-12-07T01:00:00"), "每日定时全量检测")
     assert outcome.counts["scan_run"] == scan.pk
     assert outcome.counts["failed_rules"] == 0
+
+
+def _exited_pid() -> int:
+    """The pid of a child that has exited and been reaped."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_runs_left_running_by_a_killed_worker_are_closed_and_their_slot_stays_taken() -> None:
+    now = bj("2026-12-07T10:00:30")
+    host = socket.gethostname()
+    started = {
+        "dead": (f"{host}:{_exited_pid()}:MainThread", now - timedelta(minutes=5)),
+        "alive": (f"{host}:{os.getpid()}:Thread-1", now - timedelta(minutes=5)),
+        "elsewhere-old": ("other-host:123:MainThread", now - timedelta(hours=13)),
+        "elsewhere-recent": ("other-host:123:MainThread", now - timedelta(hours=1)),
+    }
+    for name, (worker, at) in started.items():
+        JobRun.objects.create(
+            job=f"test.{name}",
+            slot_at=bj("2026-12-07T10:00:00"),
+            state="RUNNING",
+            started_at=at,
+            worker=worker,
+        )
+
+    assert services.runs_interrupted_close(now=now) == 2
+    assert services.runs_interrupted_close(now=now) == 0
+
+    states = dict(JobRun.objects.values_list("job", "state"))
+    assert states == {
+        "test.dead": "FAILED",
+        "test.alive": "RUNNING",
+        "test.elsewhere-old": "FAILED",
+        "test.elsewhere-recent": "RUNNING",
+    }
+    dead = JobRun.objects.get(job="test.dead")
+    assert "已退出" in dead.error and dead.finished_at == now
+    assert "12 小时" in JobRun.objects.get(job="test.elsewhere-old").error
+    interrupted = Job("test.dead", "中断", Cadence(Period.HOUR), "lianjian.jobs.tests.targets.counted")
+    assert services.slots_due(now=now, jobs={interrupted.name: interrupted}) == []
+
+
+def test_a_tick_closes_interrupted_runs_first() -> None:
+    now = bj("2026-12-07T10:00:30")
+    JobRun.objects.create(
+        job="test.other",
+        slot_at=bj("2026-12-07T09:00:00"),
+        state="RUNNING",
+        started_at=now - timedelta(hours=20),
+        worker="other-host:1:MainThread",
+    )
+
+    services.jobs_tick(now=now, jobs={COUNTED.name: COUNTED})
+
+    assert JobRun.objects.get(job="test.other").state == "FAILED"
+    assert JobRun.objects.get(job="test.counted").state == "SUCCEEDED"
