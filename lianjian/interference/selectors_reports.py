@@ -48,7 +48,7 @@ class ComplianceRow:
     def label(self) -> str:
         if self.total:
             return f"{self.unit.name}（合计）"
-        return self.department.name if self.department is not None else "院领导及未分部门人员"
+        return self.department.name if self.department is not None else "未分部门人员"
 
     def rate(self, count: int) -> str:
         return f"{count * 100 / self.obliged:.0f}%" if self.obliged else "—"

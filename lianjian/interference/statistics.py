@@ -352,7 +352,7 @@ def by_department(records: QuerySet[Record], unit: Unit, *, on: date) -> Departm
     if 0 < merged_staff < MIN_DEPARTMENT_STAFF or (merged_staff == 0 and merged_count):
         return DepartmentBreakdown(unit, suppressed=True)
     if merged_staff:
-        breakdown.merged = Row("MERGED", "院领导及人数较少的部门（合并）", merged_count)
+        breakdown.merged = Row("MERGED", "未分部门人员及人数较少的部门（合并）", merged_count)
     return breakdown
 
 

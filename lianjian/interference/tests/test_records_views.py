@@ -83,6 +83,11 @@ class TestRecordForm:
         ):
             assert code in text, code
         assert "越级报告：兰州市人民检察院" in text and "越级报告：甘肃省人民检察院" in text
+        # the violation codes: a titled list of one labelled box per code
+        codes = text[text.index('data-testid="violation-codes"') :]
+        codes = codes[: codes.index("</div></div>") + 12]
+        assert text.index("违规情形") < text.index('data-testid="violation-codes"')
+        assert codes.count('type="checkbox"') == codes.count('class="form-check"') == 16
         assert "嘉峪关" not in text
 
     def test_a_record_is_written_with_its_attachments(self, client, county_prosecutor, org) -> None:
