@@ -270,7 +270,8 @@ def clue_dispose(
     now = now or timezone.now()
     if disposal not in ClueDisposal.values:
         raise ClueError("请选择处置方式")
-    note = _clean(note, "说明")
+    transfer = disposal == ClueDisposal.TRANSFER  # the note names the receiver (routes.py)
+    note = _clean(note, "移送对象（说明）" if transfer else "说明", required=transfer)
     locked = _locked(clue)
     _check_handler(actor, locked.unit)
     if due_on is not None and due_on < _local_day(locked.taken_at):

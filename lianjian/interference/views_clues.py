@@ -25,6 +25,7 @@ from lianjian.interference import clues
 from lianjian.interference import statistics as st
 from lianjian.interference.choices import ClueDisposal, ClueSource, ClueState
 from lianjian.interference.models import Record
+from lianjian.interference.routes import transfer_route
 from lianjian.org.models import Unit
 
 
@@ -159,6 +160,7 @@ def clue_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "default_due": clues.due_on_for(clue) if not clue.due_on else clue.due_on,
             "noticed": clues.notice_step(clue) is not None,
             "is_closed": clue.state == ClueState.CLOSED,
+            "transfer_route": transfer_route(clue.record.subject_type if clue.record else None),
         },
     )
 

@@ -15,6 +15,7 @@ from lianjian.audit.models import AuditEvent
 from lianjian.interference import clues
 from lianjian.interference.choices import ClueState
 from lianjian.interference.models import AppendOnlyError, Clue, ClueStep
+from lianjian.interference.routes import transfer_route
 from lianjian.interference.tests.builders import SECRET_CONTENT, SECRET_NAME, make_record, persona
 from lianjian.org.tests.factories import StaffFactory
 
@@ -138,13 +139,26 @@ class TestDeadlines:
             2026, 4, 30
         )
         chosen = clues.clue_dispose(
-            actor=discipline_inspector, clue=clue, disposal="TRANSFER", due_on=date(2026, 6, 1)
+            actor=discipline_inspector, clue=clue, disposal="TALK_INQUIRY", due_on=date(2026, 6, 1)
         )
         assert chosen.due_on == date(2026, 6, 1)
         settings.LIANJIAN_CLUE_DUE_MONTHS = 2
         other = _take(discipline_inspector)
         assert clues.clue_dispose(actor=discipline_inspector, clue=other, disposal="SHELVE").due_on == date(
             2026, 3, 31
+        )
+
+    def test_a_transfer_names_its_receiver(self, discipline_inspector) -> None:
+        clue = _take(discipline_inspector)
+        with pytest.raises(clues.ClueError, match="移送对象"):
+            clues.clue_dispose(actor=discipline_inspector, clue=clue, disposal="TRANSFER", note="  ")
+        assert Clue.objects.get(pk=clue.pk).disposal == "" and clue.steps.count() == 1
+        moved = clues.clue_dispose(
+            actor=discipline_inspector, clue=clue, disposal="TRANSFER", note="移送市院纪检监察组"
+        )
+        assert moved.disposal == "TRANSFER"
+        assert (
+            clues.clue_content(clue=moved, actor=discipline_inspector).steps[-1].note == "移送市院纪检监察组"
         )
 
     def test_overdue_on_a_controlled_clock(self, discipline_inspector) -> None:
@@ -288,6 +302,7 @@ class TestPages:
         )
         page = client.get(response["Location"]).content.decode()
         assert record.no in page and SECRET_NAME not in page and SECRET_CONTENT not in page
+        assert record.subject_type == "LEADER" and "报送同级党委政法委" in page  # RV-01
 
     def test_an_unknown_record_number_reads_as_absent(self, client, org, discipline_inspector) -> None:
         far = make_record(org.outsider_staff)
@@ -347,3 +362,18 @@ class TestPages:
         )
         texts = [p.text for p in Document(BytesIO(response.content)).paragraphs]
         assert "函询属实，予以诫勉" in texts
+
+
+@pytest.mark.parametrize(
+    ("subject_type", "route"),
+    [
+        ("LEADER", "RV-01"),
+        ("INTERNAL_OWN", "RV-03①"),
+        ("INTERNAL_SUPERIOR", "RV-03②"),
+        ("INTERNAL_OTHER", "RV-03③"),
+        ("PARTY", "未规定"),
+        (None, "未规定"),
+    ],
+)
+def test_the_advised_route_of_a_transfer_follows_who_intervened(subject_type, route) -> None:
+    assert route in transfer_route(subject_type)
