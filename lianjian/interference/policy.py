@@ -37,7 +37,12 @@ def not_about(user: Any, records: QuerySet[Any], field: str = "intervener_tags")
 
 
 def _reporting_q(scope: Scope) -> Q:
-    return scope.filter(unit_path="report_unit__path", unit="report_unit", department="department")
+    """Records reported to a unit of ``scope``; for a department scope, the department's records
+    reported in its own unit — a record reported past it (越级报告) is for the superior's chain."""
+    q = scope.filter(unit_path="report_unit__path", unit="report_unit")
+    if scope.department_ids:
+        q |= Q(department_id__in=sorted(scope.department_ids), skip_level=False)
+    return q
 
 
 def _own_q(user: Any) -> Q:

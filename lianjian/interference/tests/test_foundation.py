@@ -203,11 +203,19 @@ class TestPolicy:
         assert not policy.record_readable(city_supervisor, record)
         assert policy.records_countable_by(city_supervisor).filter(pk=record.pk).exists()
 
-    def test_skip_level_goes_past_the_own_unit(self, org, discipline_inspector, city_supervisor) -> None:
+    def test_skip_level_goes_past_the_own_unit(
+        self, org, discipline_inspector, city_supervisor, department_head
+    ) -> None:
         record = make_record(org.prosecutor, report_unit_code="620100")
+        in_unit = make_record(org.prosecutor)
         assert record.skip_level and record.report_unit == org.city
         assert not policy.record_readable(discipline_inspector, record)
         assert policy.record_readable(city_supervisor, record)
+        # the department's chain counts its records reported in the unit, not the one past it
+        counted = policy.records_countable_by(department_head)
+        assert list(counted.filter(pk__in=[record.pk, in_unit.pk])) == [in_unit]
+        assert not policy.records_countable_by(discipline_inspector).filter(pk=record.pk).exists()
+        assert policy.records_countable_by(city_supervisor).filter(pk=record.pk).exists()
 
     def test_read_request_opens_a_window(self, org) -> None:
         record = make_record(org.prosecutor)
