@@ -513,7 +513,10 @@ def retag(*, batch: int = 500) -> dict[str, int]:
         records: list[Record] = []
         for version in RecordVersion.objects.select_related("record").iterator(chunk_size=batch):
             content = version_content(version)
-            person = {"staff_no": content.get("subject_staff_no", ""), "name": content.get("subject_name", "")}
+            person = {
+                "staff_no": content.get("subject_staff_no", ""),
+                "name": content.get("subject_name", ""),
+            }
             known.update(person_values(**person))
             record, tags = version.record, tags_key(person_tags(**person))
             if version.number == record.version and record.intervener_tags != tags:
@@ -536,9 +539,9 @@ def retag(*, batch: int = 500) -> dict[str, int]:
             changed = []
             rows = model._default_manager.exclude(**{field: ""}).values_list("pk", field)
             for pk, stored in rows.iterator(chunk_size=batch):
-                tags = [tag for tag in stored.split("|") if tag]
-                counts["unmapped"] += sum(tag not in current for tag in tags)
-                translated = tags_key([current.get(tag, tag) for tag in tags])
+                parts = [tag for tag in stored.split("|") if tag]
+                counts["unmapped"] += sum(tag not in current for tag in parts)
+                translated = tags_key([current.get(tag, tag) for tag in parts])
                 if translated != stored:
                     changed.append(model(pk=pk, **{field: translated}))
             model._default_manager.bulk_update(changed, [field], batch_size=batch)
