@@ -527,7 +527,7 @@ def retag(*, batch: int = 500) -> dict[str, int]:
         for staff_no, name in Staff.objects.values_list("staff_no", "name").iterator(chunk_size=batch):
             known.update(person_values(staff_no=staff_no, name=name))
         current = {
-            blind_tag(kind, value, key=key): blind_tag(kind, value)
+            blind_tag(kind, value, key=key): blind_tag(kind, value, key=ring.index_key)
             for key in ring.index_keys
             for kind, value in known
         }
