@@ -4,7 +4,8 @@ The keys live outside the database, in a key file (``LIANJIAN_SEAL_KEY_FILE``; t
 default keeps ``seal.keys`` in the home, mode 0600) or in ``LIANJIAN_SEAL_KEYS``. The file has
 one key per line::
 
-    index:<32 hex digits>      the blind-index key (tags that find a person without naming them)
+    index:<32 hex digits>      a blind-index key (tags that find a person without naming them);
+                               the last index line is the current one
     1:<32 hex digits>          a data key; the last numbered line is the current one
 
 A sealed value is ``0x01 ‖ key id (2 bytes) ‖ nonce ‖ ciphertext ‖ tag``: the key id says which
@@ -12,6 +13,11 @@ key opens it, so rotating is appending a new numbered line and running ``lianjia
 rekey``, which seals every value again under the new key; the old line can be removed after that
 (docs/interference/README.md "加密与密钥"). The associated data binds a value to its row, so a ciphertext
 copied to another row does not open.
+
+A tag carries no key id. New tags use the current index key; the tags that hide things from a
+person are computed under every index key in the file (``person_tags(every_key=True)``), so a
+newly appended index line hides nothing less. The same ``rekey`` computes the stored tags again
+under the current key, after which the old index line can be removed.
 """
 
 from __future__ import annotations
@@ -40,12 +46,17 @@ class SealError(RuntimeError):
 class Keyring:
     keys: dict[int, bytes]
     current: int
-    index_key: bytes
+    index_keys: tuple[bytes, ...]  # in the file's order; the last is the current one
+
+    @property
+    def index_key(self) -> bytes:
+        """The current blind-index key (new tags are computed under it)."""
+        return self.index_keys[-1]
 
     @classmethod
     def parse(cls, text: str, *, source: str) -> Keyring:
         keys: dict[int, bytes] = {}
-        index_key = b""
+        index_keys: list[bytes] = []
         current = 0
         for number, raw in enumerate(text.replace(";", "\n").splitlines(), start=1):
             line = raw.strip()
@@ -59,15 +70,15 @@ class Keyring:
             if len(key) != 16:
                 raise SealError(f"{source} 第 {number} 行的密钥应为 128 位（32 个十六进制字符）")
             if name.strip() == "index":
-                index_key = key
+                index_keys = [k for k in index_keys if k != key] + [key]
                 continue
             if not name.strip().isdigit() or not 0 < int(name) < 65536:
                 raise SealError(f"{source} 第 {number} 行：密钥编号应为 1–65535 的整数或 index")
             keys[int(name)] = key
             current = int(name)
-        if not keys or not index_key:
+        if not keys or not index_keys:
             raise SealError(f"{source} 中至少要有一个数据密钥和一个 index 密钥")
-        return cls(keys=keys, current=current, index_key=index_key)
+        return cls(keys=keys, current=current, index_keys=tuple(index_keys))
 
 
 def new_key_file_text() -> str:
@@ -132,21 +143,31 @@ def normalised_name(name: str) -> str:
     return "".join(ch for ch in text if not ch.isspace() and ch not in "·•‧・.").casefold()
 
 
-def blind_tag(kind: str, value: str) -> str:
-    """A keyed tag for ``value`` (``kind`` is ``staff`` or ``name``): equal values give equal tags,
-    and without the index key a tag says nothing about the value."""
-    digest = crypto.provider.hmac(keyring().index_key, f"{kind}:{value}".encode())
+def blind_tag(kind: str, value: str, *, key: bytes | None = None) -> str:
+    """A keyed tag for ``value`` (``kind`` is ``staff`` or ``name``) under ``key`` (default: the
+    current index key): equal values give equal tags, and without the key a tag says nothing."""
+    digest = crypto.provider.hmac(key or keyring().index_key, f"{kind}:{value}".encode())
     return digest.hex()[:24]
 
 
-def person_tags(*, staff_no: str = "", name: str = "") -> list[str]:
-    """The tags by which a person is found among the people recorded (intervener exclusion)."""
-    tags = []
+def person_values(*, staff_no: str = "", name: str = "") -> list[tuple[str, str]]:
+    """The ``(kind, value)`` pairs a person's tags are computed from (staff number, normalised name)."""
+    values = []
     if staff_no:
-        tags.append(blind_tag("staff", staff_no.strip()))
+        values.append(("staff", staff_no.strip()))
     if normalised_name(name):
-        tags.append(blind_tag("name", normalised_name(name)))
-    return tags
+        values.append(("name", normalised_name(name)))
+    return values
+
+
+def person_tags(*, staff_no: str = "", name: str = "", every_key: bool = False) -> list[str]:
+    """The tags by which a person is found among the people recorded (intervener exclusion): under
+    the current index key (what is stored), or with ``every_key`` under each key of the ring (what
+    hides things from the person, also while stored tags are still under an older key)."""
+    ring = keyring()
+    keys = ring.index_keys if every_key else (ring.index_key,)
+    values = person_values(staff_no=staff_no, name=name)
+    return [blind_tag(kind, value, key=key) for key in keys for kind, value in values]
 
 
 def tags_key(tags: list[str]) -> str:

@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from lianjian.audit.services import audit_record
 from lianjian.cases.models import Case
-from lianjian.common.sealing import person_tags, seal, tags_key, unseal
+from lianjian.common.sealing import blind_tag, keyring, person_tags, person_values, seal, tags_key, unseal
 from lianjian.interference.choices import (
     Channel,
     Confidentiality,
@@ -31,10 +31,11 @@ from lianjian.interference.choices import (
     SubjectType,
     ViolationCode,
 )
-from lianjian.interference.models import ReadRequest, Record, RecordAttachment, RecordVersion
+from lianjian.interference.models import Clue, ReadRequest, Record, RecordAttachment, RecordVersion
 from lianjian.interference.policy import may_approve, may_request_read
 from lianjian.interference.reporting import urgent_after_commit
 from lianjian.org.models import Staff, Unit
+from lianjian.risk.models import Alert
 
 # Contacts outside work must be reported within 3 days (CT-PRC-03, DOMAIN_RULES.md §2.3 C).
 CONTACT_REPORT_DAYS = 3
@@ -492,4 +493,60 @@ def rekey(*, batch: int = 500) -> dict[str, int]:
             attachment.save(_append_only_ok=True, update_fields=["sealed_name", "sealed_content"])
             counts["attachments"] += 1
         audit_record(actor=None, action="interference.keys.rekey", after={**counts, "key": current})
+    return counts
+
+
+def retag(*, batch: int = 500) -> dict[str, int]:
+    """Compute the stored blind tags again under the current index key (index-key rotation);
+    returns counts per table and of the tags that could not be translated.
+
+    A record's tags are those of its latest version's intervener (opened). A clue's or an alert's
+    tags were copied from records (perhaps from an earlier version) or computed from staff, so each
+    is translated through every known person — every staff member and every version's intervener —
+    under every index key of the ring. A tag that translates to nothing stays as it is (dropping
+    it could show someone what is about them) and is counted as ``unmapped``.
+    """
+    ring = keyring()
+    counts = {"records": 0, "clues": 0, "alerts": 0, "unmapped": 0}
+    with transaction.atomic():
+        known: set[tuple[str, str]] = set()
+        records: list[Record] = []
+        for version in RecordVersion.objects.select_related("record").iterator(chunk_size=batch):
+            content = version_content(version)
+            person = {
+                "staff_no": content.get("subject_staff_no", ""),
+                "name": content.get("subject_name", ""),
+            }
+            known.update(person_values(**person))
+            record, tags = version.record, tags_key(person_tags(**person))
+            if version.number == record.version and record.intervener_tags != tags:
+                record.intervener_tags = tags
+                records.append(record)
+        Record.objects.bulk_update(records, ["intervener_tags"], batch_size=batch)
+        counts["records"] = len(records)
+        for staff_no, name in Staff.objects.values_list("staff_no", "name").iterator(chunk_size=batch):
+            known.update(person_values(staff_no=staff_no, name=name))
+        current = {
+            blind_tag(kind, value, key=key): blind_tag(kind, value, key=ring.index_key)
+            for key in ring.index_keys
+            for kind, value in known
+        }
+        tables: tuple[tuple[type[models.Model], str, str], ...] = (
+            (Clue, "intervener_tags", "clues"),
+            (Alert, "hidden_from_key", "alerts"),
+        )
+        for model, field, name in tables:
+            changed = []
+            rows = model._default_manager.exclude(**{field: ""}).values_list("pk", field)
+            for pk, stored in rows.iterator(chunk_size=batch):
+                parts = [tag for tag in stored.split("|") if tag]
+                counts["unmapped"] += sum(tag not in current for tag in parts)
+                translated = tags_key([current.get(tag, tag) for tag in parts])
+                if translated != stored:
+                    changed.append(model(pk=pk, **{field: translated}))
+            model._default_manager.bulk_update(changed, [field], batch_size=batch)
+            counts[name] = len(changed)
+        audit_record(
+            actor=None, action="interference.keys.retag", after={**counts, "index_keys": len(ring.index_keys)}
+        )
     return counts

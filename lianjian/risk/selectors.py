@@ -40,11 +40,12 @@ def _scope_q(scope: Scope) -> Q:
 
 
 def user_person_tags(user: Any) -> list[str]:
-    """The blind tags of the user's own staff record (``Alert.hidden_from_key``)."""
+    """The blind tags of the user's own staff record under every index key (``Alert.hidden_from_key``;
+    during a rotation stored tags may still be under the old key)."""
     staff = getattr(user, "staff", None)
     if staff is None:
         return []
-    return person_tags(staff_no=staff.staff_no, name=staff.name)
+    return person_tags(staff_no=staff.staff_no, name=staff.name, every_key=True)
 
 
 def alerts_in_scope(user: Any, perm: Perm) -> QuerySet[Alert]:

@@ -332,7 +332,7 @@ def hidden_tags(tags: set[str]) -> tuple[str, ...] | None:
         return tuple(sorted(tags))
     kept: set[str] = set()
     for staff_no, name in Staff.objects.values_list("staff_no", "name").iterator():
-        own = set(person_tags(staff_no=staff_no, name=name)) & tags
+        own = set(person_tags(staff_no=staff_no, name=name, every_key=True)) & tags
         if own:
             kept.add(min(own))  # one matching tag is enough: any of a user's tags hides the alert
     return tuple(sorted(kept)) if len(kept) <= MAX_HIDDEN_TAGS else None

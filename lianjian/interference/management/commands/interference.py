@@ -1,4 +1,5 @@
-"""``lianjian interference report`` (月报告/季分析/年总结 as Word or Excel) and ``rekey``."""
+"""``lianjian interference report`` (月报告/季分析/年总结 as Word or Excel) and ``rekey`` (data keys
+and the blind-index key)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from lianjian.org.models import Unit
 class Command(BaseCommand):
     help = (
         "“三个规定”记录报告：report 生成某单位（含下级院）某期间的月报告、季度分析或年度总结"
-        "（Word 或 Excel，只含统计数字）；rekey 在新增数据密钥后用当前密钥重新加密全部记录。"
+        "（Word 或 Excel，只含统计数字）；rekey 在新增数据密钥或盲索引密钥后用当前密钥重新加密全部记录、"
+        "重新计算全部回避标记。"
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -29,7 +31,9 @@ class Command(BaseCommand):
         report.add_argument("--period", required=True, help="2026-11（月）、2026Q4（季度）或 2026（年）")
         report.add_argument("--format", choices=stat_reports.FORMATS, default="docx", help="docx 或 xlsx")
         report.add_argument("--out", required=True, help="输出文件路径")
-        rekey = actions.add_parser("rekey", help="用当前数据密钥重新加密全部记录内容与附件")
+        rekey = actions.add_parser(
+            "rekey", help="用当前数据密钥重新加密全部记录内容与附件，用当前盲索引密钥重新计算回避标记"
+        )
         rekey.add_argument("--batch", type=int, default=500, help="每批读取的行数")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -68,9 +72,15 @@ class Command(BaseCommand):
         try:
             counts = services.rekey(batch=batch)
             clue_counts = clues.clues_rekey(batch=batch)
+            tag_counts = services.retag(batch=batch)
         except SealError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"已用当前密钥重新加密：记录版本 {counts['versions']} 条，附件 {counts['attachments']} 个，"
             f"问题线索 {clue_counts['clues']} 条，线索办理环节 {clue_counts['clue_steps']} 条。"
+        )
+        self.stdout.write(
+            f"已用当前盲索引密钥重新计算回避标记：记录 {tag_counts['records']} 条，"
+            f"问题线索 {tag_counts['clues']} 条，预警 {tag_counts['alerts']} 条；"
+            f"无法换算的标记 {tag_counts['unmapped']} 个（已保留原样）。"
         )
