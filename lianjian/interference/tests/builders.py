@@ -80,3 +80,9 @@ def leader_of(unit: Unit, *, staff_no: str = "LD01", name: str = "高远") -> Us
     """A deputy chief (分管领导) of ``unit``."""
     staff = StaffFactory(staff_no=staff_no, name=name, unit=unit, department=None, position="DEPUTY_CHIEF")
     return persona(f"leader_{staff_no.lower()}", staff, "LEADER", "UNIT", unit=unit)
+
+
+def discipline_colleague(org: Any) -> User:
+    """A second 纪检监察 of the county (纪清), e.g. to handle a clue about the first (纪明)."""
+    staff = StaffFactory(staff_no="DI02", name="纪清", department=org.criminal)
+    return persona("discipline2", staff, "DISCIPLINE", "UNIT", unit=org.county)

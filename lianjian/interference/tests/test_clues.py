@@ -16,7 +16,13 @@ from lianjian.interference import clues
 from lianjian.interference.choices import ClueState
 from lianjian.interference.models import AppendOnlyError, Clue, ClueStep
 from lianjian.interference.routes import transfer_route
-from lianjian.interference.tests.builders import SECRET_CONTENT, SECRET_NAME, make_record, persona
+from lianjian.interference.tests.builders import (
+    SECRET_CONTENT,
+    SECRET_NAME,
+    discipline_colleague,
+    make_record,
+    persona,
+)
 from lianjian.org.tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -222,13 +228,7 @@ class TestSteps:
 class TestWhoSees:
     def test_the_intervener_never_sees_the_clue(self, org, discipline_inspector) -> None:
         # A record about 纪明 (the county's discipline inspector), taken by a colleague of 纪检监察.
-        colleague = persona(
-            "discipline2",
-            StaffFactory(staff_no="DI02", name="纪清", department=org.criminal),
-            "DISCIPLINE",
-            "UNIT",
-            unit=org.county,
-        )
+        colleague = discipline_colleague(org)
         record = make_record(
             org.prosecutor,
             subject_name="纪明",

@@ -16,8 +16,12 @@ from lianjian.interference import clues, policy
 from lianjian.interference.kinds.watch import hidden_tags
 from lianjian.interference.models import Clue, Record
 from lianjian.interference.services import record_correct, retag
-from lianjian.interference.tests.builders import SECRET_NAME, make_record, persona, record_input
-from lianjian.org.tests.factories import StaffFactory
+from lianjian.interference.tests.builders import (
+    SECRET_NAME,
+    discipline_colleague,
+    make_record,
+    record_input,
+)
 from lianjian.risk.models import Alert, Rule
 from lianjian.risk.selectors import alerts_visible_to
 
@@ -46,13 +50,7 @@ def _di01_tags() -> str:
 def about_di01(org, discipline_inspector):
     """Under the old index key: a record about 纪明, a clue taken from it by a colleague, an alert
     hidden from 纪明 and one hidden from nobody."""
-    colleague = persona(
-        "discipline2",
-        StaffFactory(staff_no="DI02", name="纪清", department=org.criminal),
-        "DISCIPLINE",
-        "UNIT",
-        unit=org.county,
-    )
+    colleague = discipline_colleague(org)
     record = make_record(org.prosecutor, **ABOUT_DI01)
     clue = clues.clue_take(actor=colleague, source="RECORD", record=record, summary="")
     rule = Rule.objects.create(code="R-T", name="t", kind="key_node", risk_codes=["GX05"])
