@@ -46,6 +46,7 @@ from province import province_records
 PROVINCE = "620000"
 CITY = "620100"
 COUNTY = "620101"
+UNUSABLE = "!bench"  # an unusable password hash: no one logs in with it
 ACCOUNT_SHARE = 0.9  # staff with a login account (the obliged reporters)
 REPORT_SHARE = 0.85  # of the obliged, those who submit the month's report
 RECORD_RULES_SHOWN = ("R-GX05-RECORD", "R-3G-01-CLUE")
@@ -187,7 +188,7 @@ def _accounts(rng: random.Random) -> int:
     chosen = [s for s in staff if rng.random() < ACCOUNT_SHARE]
     User.objects.bulk_create(
         [
-            User(username=f"u{staff_no}", display_name=name, staff_id=pk, password="!bench")
+            User(username=f"u{staff_no}", display_name=name, staff_id=pk, password=UNUSABLE)
             for pk, staff_no, name in chosen
         ],
         batch_size=1000,
@@ -209,7 +210,7 @@ def _persona_user(persona: Persona) -> Any:
     if staff is None:
         raise SystemExit(f"no account for {persona.label}")
     user = User.objects.filter(staff=staff).first() or User.objects.create(
-        username=f"u{staff.staff_no}", display_name=staff.name, staff=staff, password="!bench"
+        username=f"u{staff.staff_no}", display_name=staff.name, staff=staff, password=UNUSABLE
     )
     department = (
         Department.objects.get(unit=staff.unit, code=persona.department) if persona.department_scope else None
@@ -267,16 +268,16 @@ class Writer:
         from lianjian.interference.kinds import record_link
 
         detect, urgent = record_link.record_detect, services.urgent_after_commit
-        record_link.record_detect = lambda record_id: None  # type: ignore[assignment]
-        services.urgent_after_commit = lambda record: None  # type: ignore[assignment]
+        record_link.record_detect = lambda record_id: None
+        services.urgent_after_commit = lambda record: None
         try:
             while count > 0:
                 with transaction.atomic():
                     self.many(min(batch, count))
                 count -= batch
         finally:
-            record_link.record_detect = detect  # type: ignore[assignment]
-            services.urgent_after_commit = urgent  # type: ignore[assignment]
+            record_link.record_detect = detect
+            services.urgent_after_commit = urgent
 
 
 def _timed_sample(writer: Writer, count: int) -> dict[str, Any]:
@@ -297,7 +298,7 @@ def _timed_sample(writer: Writer, count: int) -> dict[str, Any]:
         detect_seconds[0] += time.perf_counter() - started
         detect_queries[0] += counter.count
 
-    record_link.record_detect = timed_detect  # type: ignore[assignment]
+    record_link.record_detect = timed_detect
     samples: list[float] = []
     try:
         with counting_queries() as counter:
@@ -308,7 +309,7 @@ def _timed_sample(writer: Writer, count: int) -> dict[str, Any]:
                 samples.append(time.perf_counter() - started)
             seconds = time.perf_counter() - began
     finally:
-        record_link.record_detect = original  # type: ignore[assignment]
+        record_link.record_detect = original
     samples.sort()
     return {
         "records": count,
@@ -432,7 +433,7 @@ def _scan(as_of: datetime) -> dict[str, Any]:
 def main() -> None:
     options = arguments(
         __doc__.splitlines()[0],
-        lambda parser: (
+        lambda parser: (  # type: ignore[arg-type]
             parser.add_argument("--records", type=int, default=20_000, help="records in the register"),
             parser.add_argument(
                 "--sample", type=int, default=300, help="records timed at the start and at the end"
@@ -452,10 +453,10 @@ def main() -> None:
         from django.test import Client
         from django.utils import timezone
 
+        from lianjian.interference.kinds.record_link import RECORD_RULES
         from lianjian.interference.models import PeriodicReport, Record
         from lianjian.interference.periods import Period, period_of
         from lianjian.notify.models import Notification
-        from lianjian.interference.kinds.record_link import RECORD_RULES
         from lianjian.risk.engine import scan_run
         from lianjian.risk.models import Alert
         from lianjian.risk.services import risk_catalogue_install
@@ -527,14 +528,22 @@ def main() -> None:
             client.force_login(user)
             for page, url in urls:
                 pages.append(
-                    {"user": persona.label, "page": page, "url": url, **_time_requests(client, url, options.repeat)}
+                    {
+                        "user": persona.label,
+                        "page": page,
+                        "url": url,
+                        **_time_requests(client, url, options.repeat),
+                    }
                 )
         if options.profile:
             client = Client()
             client.force_login(users[0][1])
             for page, url in urls:
                 client.get(url)
-                profiled[f"{page} for {users[0][0].label}"] = profile_text(lambda u=url: client.get(u), limit=25)
+                profiled[f"{page} for {users[0][0].label}"] = profile_text(
+                    lambda u=url: client.get(u),  # type: ignore[misc]
+                    limit=25,
+                )
 
         # 4. Detection of the register's rules.
         scan = _scan(now)
@@ -577,7 +586,8 @@ def main() -> None:
         f"urgent notice off): {written['fill_records']:,} records in {written['fill_seconds']:.1f} s "
         f"({written['fill_records'] / max(written['fill_seconds'], 1e-9):.1f}/s); catch-up scan of "
         f"{', '.join(RECORD_RULES_SHOWN)} after it: {written['catch_up_scan_seconds']:.2f} s, "
-        f"{written['catch_up_scan_queries']:,} statements, {written['catch_up_new_alerts']:,} new alerts; in all "
+        f"{written['catch_up_scan_queries']:,} statements, {written['catch_up_new_alerts']:,} new alerts; "
+        f"in all "
         f"{written['records']:,} records, {written['alerts']:,} alerts, "
         f"{written['notifications']:,} notifications"
     )
