@@ -222,6 +222,27 @@ def obliged_staff(unit: Any, period: Period) -> Any:
     return (
         Staff.objects.active(on=period.end)
         .filter(unit=unit, user__is_active=True)
-        .select_related("department", "unit")
+        .select_related("department", "unit", "user")
         .order_by("department__code", "staff_no")
     )
+
+
+def obliged_staff_of_units(unit_periods: Mapping[Any, Period]) -> dict[int, list[Any]]:
+    """:func:`obliged_staff` of many units, each with its own period, keyed by unit pk: one query
+    per distinct period (a province has one or two), not one per unit."""
+    from lianjian.org.models import Staff
+
+    by_period: dict[Period, list[int]] = {}
+    for unit, period in unit_periods.items():
+        by_period.setdefault(period, []).append(unit.pk)
+    found: dict[int, list[Any]] = {unit.pk: [] for unit in unit_periods}
+    for period, unit_ids in by_period.items():
+        rows = (
+            Staff.objects.active(on=period.end)
+            .filter(unit_id__in=sorted(unit_ids), user__is_active=True)
+            .select_related("department", "unit", "user")
+            .order_by("unit_id", "department__code", "staff_no")
+        )
+        for person in rows:
+            found[person.unit_id].append(person)
+    return found

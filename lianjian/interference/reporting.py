@@ -37,7 +37,7 @@ from lianjian.interference.periods import (
     Period,
     due_period,
     local_day,
-    obliged_staff,
+    obliged_staff_of_units,
     remind_offsets,
     settings_for,
 )
@@ -165,13 +165,12 @@ def _holders(perm: Perm) -> list[Any]:
     )
 
 
-def supervisors_of(unit: Unit) -> list[Any]:
-    """检务督察 whose 报告督察 scope covers all of ``unit``."""
-    return [
-        u
-        for u in _holders(Perm.INTERFERENCE_SUPERVISE)
-        if u.scope(Perm.INTERFERENCE_SUPERVISE).covers_unit(unit)
-    ]
+def supervisors_of(unit: Unit, *, holders: list[Any] | None = None) -> list[Any]:
+    """检务督察 whose 报告督察 scope covers all of ``unit`` (``holders``: the holders of
+    ``interference.supervise`` already read, for a caller that asks for many units)."""
+    if holders is None:
+        holders = _holders(Perm.INTERFERENCE_SUPERVISE)
+    return [u for u in holders if u.scope(Perm.INTERFERENCE_SUPERVISE).covers_unit(unit)]
 
 
 def readers_told_of(record: Record) -> list[Any]:
@@ -247,15 +246,32 @@ def _units_with_staff() -> list[Unit]:
     return list(Unit.objects.filter(pk__in=ids).order_by("path"))
 
 
+STAFF_CHUNK = 5000  # staff ids per query (SQLite's default limit is 32,766 variables)
+
+
 def _submitted(period: Period, staff_ids: Iterable[int]) -> set[int]:
-    return set(
-        PeriodicReport.objects.filter(
-            cycle=period.cycle,
-            period_start=period.start,
-            staff_id__in=sorted(staff_ids),
-            submitted_at__isnull=False,
-        ).values_list("staff_id", flat=True)
-    )
+    ids = sorted(staff_ids)
+    found: set[int] = set()
+    for start in range(0, len(ids), STAFF_CHUNK):
+        found.update(
+            PeriodicReport.objects.filter(
+                cycle=period.cycle,
+                period_start=period.start,
+                staff_id__in=ids[start : start + STAFF_CHUNK],
+                submitted_at__isnull=False,
+            ).values_list("staff_id", flat=True)
+        )
+    return found
+
+
+def _submitted_of(
+    unit_periods: dict[Unit, Period], obliged: dict[int, list[Staff]]
+) -> dict[Period, set[int]]:
+    """:func:`_submitted` of every unit's obliged people, one query per distinct period."""
+    staff_by_period: dict[Period, list[int]] = defaultdict(list)
+    for unit, period in unit_periods.items():
+        staff_by_period[period].extend(s.pk for s in obliged[unit.pk])
+    return {period: _submitted(period, ids) for period, ids in staff_by_period.items()}
 
 
 def reports_remind(*, now: datetime | None = None) -> dict[str, int]:
@@ -264,17 +280,23 @@ def reports_remind(*, now: datetime | None = None) -> dict[str, int]:
     today = local_day(now)
     units = _units_with_staff()
     effective = settings_for(units)
-    messages: list[Message] = []
+    due: dict[Unit, tuple[Period, list[int]]] = {}
     for unit in units:
         setting = effective[unit.pk]
         period = due_period(setting.cycle, today)
-        for offset in remind_offsets(period, today, setting.remind_days):
-            staff = list(obliged_staff(unit, period))
-            done = _submitted(period, [s.pk for s in staff])
+        offsets = remind_offsets(period, today, setting.remind_days)
+        if offsets:
+            due[unit] = (period, offsets)
+    periods = {unit: period for unit, (period, _offsets) in due.items()}
+    obliged = obliged_staff_of_units(periods)
+    done = _submitted_of(periods, obliged)
+    messages: list[Message] = []
+    for unit, (period, offsets) in due.items():
+        for offset in offsets:
             when = "今天" if offset == 0 else f"{offset} 天后"
-            for person in staff:
+            for person in obliged[unit.pk]:
                 user = _user_of(person)
-                if person.pk in done or user is None:
+                if person.pk in done[period] or user is None:
                     continue
                 messages.append(
                     Message(
@@ -297,47 +319,69 @@ def reports_flag_late(*, now: datetime | None = None) -> dict[str, int]:
     today = local_day(now)
     units = _units_with_staff()
     effective = settings_for(units)
-    flagged = 0
-    messages: list[Message] = []
-    for unit in units:
-        period = due_period(effective[unit.pk].cycle, today).previous()
-        # due_period is the one being collected; the one before it is past its due date.
-        if not period.is_overdue(today):
-            continue
-        staff = list(obliged_staff(unit, period))
-        with transaction.atomic():
-            rows = {
-                r.staff_id: r
-                for r in PeriodicReport.objects.select_for_update()
-                .filter(cycle=period.cycle, period_start=period.start, staff_id__in=[s.pk for s in staff])
-                .order_by("pk")
-            }
-            newly: list[Staff] = []
-            for person in staff:
-                row = rows.get(person.pk)
-                if row is not None and (row.submitted_at is not None or row.late_flagged_at is not None):
-                    continue
-                if row is None:
-                    PeriodicReport.objects.create(
-                        unit=unit,
-                        department=person.department,
-                        staff=person,
+    # due_period is the one being collected; the one before it is past its due date.
+    periods = {
+        unit: period
+        for unit in units
+        if (period := due_period(effective[unit.pk].cycle, today).previous()).is_overdue(today)
+    }
+    obliged = obliged_staff_of_units(periods)
+    newly_by_unit: dict[Unit, list[Staff]] = {}
+    with transaction.atomic():
+        by_period: dict[Period, list[int]] = defaultdict(list)
+        for unit, period in periods.items():
+            by_period[period].extend(s.pk for s in obliged[unit.pk])
+        rows: dict[tuple[Period, int], PeriodicReport] = {}
+        for period, staff_ids in by_period.items():
+            ids = sorted(staff_ids)
+            for start in range(0, len(ids), STAFF_CHUNK):
+                for row in (
+                    PeriodicReport.objects.select_for_update()
+                    .filter(
                         cycle=period.cycle,
                         period_start=period.start,
-                        period_end=period.end,
-                        due_on=period.due,
-                        late_flagged_at=now,
+                        staff_id__in=ids[start : start + STAFF_CHUNK],
+                    )
+                    .order_by("pk")
+                ):
+                    rows[(period, row.staff_id)] = row
+        created: list[PeriodicReport] = []
+        pending: list[int] = []
+        for unit, period in periods.items():
+            for person in obliged[unit.pk]:
+                found = rows.get((period, person.pk))
+                if found is not None and (
+                    found.submitted_at is not None or found.late_flagged_at is not None
+                ):
+                    continue
+                if found is None:
+                    created.append(
+                        PeriodicReport(
+                            unit=unit,
+                            department=person.department,
+                            staff=person,
+                            cycle=period.cycle,
+                            period_start=period.start,
+                            period_end=period.end,
+                            due_on=period.due,
+                            late_flagged_at=now,
+                        )
                     )
                 else:
-                    row.late_flagged_at = now
-                    row.save(update_fields=["late_flagged_at"])
-                newly.append(person)
-        if not newly:
-            continue
-        flagged += len(newly)
-        supervisors = supervisors_of(unit)
+                    pending.append(found.pk)
+                newly_by_unit.setdefault(unit, []).append(person)
+        PeriodicReport.objects.bulk_create(created, batch_size=500)
+        for start in range(0, len(pending), STAFF_CHUNK):
+            PeriodicReport.objects.filter(pk__in=pending[start : start + STAFF_CHUNK]).update(
+                late_flagged_at=now
+            )
+    flagged = sum(len(people) for people in newly_by_unit.values())
+    holders = _holders(Perm.INTERFERENCE_SUPERVISE) if newly_by_unit else []
+    messages: list[Message] = []
+    for unit, newly in newly_by_unit.items():
+        supervisors = supervisors_of(unit, holders=holders)
         if supervisors:
-            messages.append(_missing_message(unit, period, newly, supervisors))
+            messages.append(_missing_message(unit, periods[unit], newly, supervisors))
     if messages:
         notify_many(messages, now=now)
     if flagged:

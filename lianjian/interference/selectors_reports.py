@@ -17,10 +17,12 @@ from django.db.models import Count, QuerySet
 from lianjian.common.permissions import Perm
 from lianjian.interference.choices import PROCURATORATE_SUBJECTS, RecordCategory, SubjectType
 from lianjian.interference.models import PeriodicReport, Record
-from lianjian.interference.periods import Period, obliged_staff, period_of, settings_for
+from lianjian.interference.periods import Period, obliged_staff_of_units, period_of, settings_for
 from lianjian.interference.reporting import ReportStatus, report_status
 from lianjian.interference.statistics import MIN_DEPARTMENT_STAFF
 from lianjian.org.models import Department, Unit
+
+REPORT_CHUNK = 5000  # staff ids per query (SQLite's default limit is 32,766 variables)
 
 
 @dataclass
@@ -122,21 +124,18 @@ def compliance(scope: OverviewScope, day: date, today: date) -> list[ComplianceR
     row per department (only the departments of ``scope`` when it names some)."""
     rows: list[ComplianceRow] = []
     effective = settings_for(scope.units)
+    periods = {unit: period_of(effective[unit.pk].cycle, day) for unit in scope.units}
+    obliged = obliged_staff_of_units(periods)
+    reports = _reports_of(periods, obliged)
     for unit in scope.units:
-        period = period_of(effective[unit.pk].cycle, day)
-        staff = list(obliged_staff(unit, period))
+        period = periods[unit]
+        staff = obliged[unit.pk]
         if scope.department_ids is not None:
             staff = [s for s in staff if s.department_id in scope.department_ids]
-        reports = {
-            r.staff_id: r
-            for r in PeriodicReport.objects.filter(
-                cycle=period.cycle, period_start=period.start, staff_id__in=[s.pk for s in staff]
-            )
-        }
         total = ComplianceRow(unit=unit, department=None, period=period, total=True)
         by_department: dict[int | None, ComplianceRow] = {}
         for person in staff:
-            status = report_status(reports.get(person.pk), period, today)
+            status = report_status(reports.get((period, person.pk)), period, today)
             row = by_department.get(person.department_id)
             if row is None:
                 row = by_department[person.department_id] = ComplianceRow(
@@ -154,6 +153,25 @@ def compliance(scope: OverviewScope, day: date, today: date) -> list[ComplianceR
             rows.append(total)
         rows += parts
     return rows
+
+
+def _reports_of(
+    periods: dict[Unit, Period], obliged: dict[int, list[Any]]
+) -> dict[tuple[Period, int], PeriodicReport]:
+    """The reports of the obliged people of each unit for its period, by (period, staff pk): one
+    query per distinct period (the people's ids in chunks, below SQLite's variable limit)."""
+    staff_by_period: dict[Period, list[int]] = {}
+    for unit, period in periods.items():
+        staff_by_period.setdefault(period, []).extend(s.pk for s in obliged[unit.pk])
+    found: dict[tuple[Period, int], PeriodicReport] = {}
+    for period, staff_ids in staff_by_period.items():
+        ids = sorted(staff_ids)
+        for start in range(0, len(ids), REPORT_CHUNK):
+            for report in PeriodicReport.objects.filter(
+                cycle=period.cycle, period_start=period.start, staff_id__in=ids[start : start + REPORT_CHUNK]
+            ).order_by():
+                found[(period, report.staff_id)] = report
+    return found
 
 
 def withhold_small_zero_splits(total: ComplianceRow, parts: list[ComplianceRow]) -> None:

@@ -1,0 +1,100 @@
+"""The 报告情况 table and the daily job send as many statements for 9 units as for 3
+(bench/register.py found one or two queries per unit, and one per person reminded)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from lianjian.accounts.tests.factories import UserFactory
+from lianjian.interference.choices import ReportCycle
+from lianjian.interference.periods import SHANGHAI, Period
+from lianjian.interference.reporting import report_submit, reports_flag_late, reports_remind
+from lianjian.interference.selectors_reports import compliance, overview_scope
+from lianjian.interference.tests.builders import persona
+from lianjian.notify.models import Notification
+from lianjian.org.tests.factories import DepartmentFactory, StaffFactory, UnitFactory
+
+pytestmark = pytest.mark.django_db
+
+MARCH = Period(date(2026, 3, 1), ReportCycle.MONTHLY)  # due 3 April 2026
+_counter = iter(range(1, 1000))
+
+
+def bj(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+def add_units(parent, count: int, people: int = 4) -> None:
+    """``count`` counties under ``parent``, each with a department of ``people`` staff with
+    accounts; the first of each submits March's zero report."""
+    for _ in range(count):
+        n = next(_counter)
+        unit = UnitFactory(code=f"6299{n:02d}", level="COUNTY", parent=parent)
+        department = DepartmentFactory(unit=unit, code="D1")
+        for index in range(people):
+            staff: Any = StaffFactory(staff_no=f"Q{n:03d}{index}", department=department)
+            UserFactory(username=f"q{n:03d}{index}", staff=staff)
+            if index == 0:
+                report_submit(
+                    staff=staff,
+                    period=MARCH,
+                    records=[],
+                    is_zero=True,
+                    actor=None,
+                    now=bj("2026-04-01T09:00"),
+                )
+
+
+def statements(run) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    return len(captured)
+
+
+@pytest.fixture
+def supervisor(org):
+    staff = StaffFactory(staff_no="INSP1", department=org.city_inspection, unit=org.city)
+    return persona("bench_inspector", staff, "INSPECTION", "UNIT_AND_BELOW", unit=org.province)
+
+
+def test_the_overview_does_not_query_per_unit(org, supervisor) -> None:
+    add_units(org.city, 3)
+    scope = overview_scope(supervisor)
+    small = statements(lambda: compliance(scope, MARCH.start, date(2026, 4, 10)))
+    add_units(org.city, 6)
+    scope = overview_scope(supervisor)
+    rows = compliance(scope, MARCH.start, date(2026, 4, 10))
+    assert sum(r.obliged for r in rows if r.total) == 9 * 4 + 1  # the supervisor has an account
+    assert statements(lambda: compliance(scope, MARCH.start, date(2026, 4, 10))) == small
+
+
+def test_reminders_do_not_query_per_unit_or_person(org) -> None:
+    add_units(org.city, 3)
+    # 31 March: three days before April's 3rd, the due date of March.
+    small = statements(lambda: reports_remind(now=bj("2026-03-31T08:00")))
+    Notification.objects.all().delete()
+    add_units(org.city, 6)
+    large = statements(lambda: reports_remind(now=bj("2026-03-31T08:00")))
+    assert Notification.objects.count() == 9 * 3  # the first of each unit has submitted
+    assert large == small
+
+
+def test_late_flags_do_not_query_per_unit_or_person(org, supervisor) -> None:
+    add_units(org.city, 3)
+    small = statements(lambda: reports_flag_late(now=bj("2026-04-04T08:00")))
+    add_units(org.other_city, 6)
+    result: dict[str, int] = {}
+
+    def run() -> None:
+        result.update(reports_flag_late(now=bj("2026-04-04T08:00")))
+
+    large = statements(run)
+    # The six new counties' pending people are flagged (the first three's already were).
+    assert result["flagged"] == 6 * 3
+    assert result["notices"] == 6
+    assert large == small
