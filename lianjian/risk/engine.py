@@ -23,7 +23,7 @@ import logging
 import time
 import traceback
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -192,6 +192,8 @@ def _reach(rule: Rule, kind: DetectorKind, ctx: ScanContext) -> Q:
         reach &= Q(case_no__in=ctx.case_nos)
     if kind.subject == "staff" and ctx.staff_ids is not None:
         reach &= Q(subject_staff_id__in=ctx.staff_ids)
+    if ctx.fingerprints is not None:
+        reach &= Q(fingerprint__in=sorted(ctx.fingerprints))
     return reach
 
 
@@ -228,7 +230,8 @@ def _apply(
     """Upsert ``findings`` as alerts of ``rule``."""
     by_fp: dict[str, Finding] = {}
     for finding in findings:
-        by_fp.setdefault(finding.fingerprint, finding)
+        if ctx.fingerprints is None or finding.fingerprint in ctx.fingerprints:
+            by_fp.setdefault(finding.fingerprint, finding)
     outcome.found += len(by_fp)
     existing = _existing(rule, by_fp)
     open_in_reach = set(
@@ -316,9 +319,7 @@ def _evaluate(
                 parsed = validate_params(kind, group_params, rule_code=rule.code)
                 if not enabled:  # switched off here: its alerts stay as they are
                     continue
-                ctx = ScanContext(
-                    as_of=base.as_of, case_nos=base.case_nos, staff_ids=base.staff_ids, unit_ids=units
-                )
+                ctx = replace(base, unit_ids=units)
                 _apply(rule, kind, ctx, kind.detect(ctx, parsed), outcome, run=run, now=now)
     except Exception as exc:  # one failing rule must not stop the others
         logger.exception("rule %s failed", rule.code)
@@ -399,6 +400,7 @@ def scan_run(
     actor: Any | None = None,
     note: str = "",
     case_nos: Collection[str] | None = None,
+    fingerprints: Collection[str] | None = None,
 ) -> ScanReport:
     """Run detection and write the alerts; record the run with per-rule counts and timings.
 
@@ -408,10 +410,14 @@ def scan_run(
     limits the run to those rule codes. ``as_of`` fixes "now" for time-limit rules.
 
     ``case_nos`` (with ``rules``): evaluate those cases only, for data that arrives other than
-    as events (a record of the interference register). A run limited by ``rules`` or
-    ``case_nos`` keeps the last watermark, so the next incremental scan of every rule still sees
-    every event that arrived since.
+    as events (a record of the interference register); ``fingerprints`` (with ``case_nos``)
+    narrows that to those findings, so that one record's check does not read or touch every
+    other alert of its rules. A run limited by ``rules`` or ``case_nos`` keeps the last
+    watermark, so the next incremental scan of every rule still sees every event that arrived
+    since.
     """
+    if fingerprints is not None and case_nos is None:
+        raise ValueError("fingerprints narrows a case_nos run")
     started = time.perf_counter()
     now = timezone.now()
     as_of = as_of or now
@@ -422,7 +428,11 @@ def scan_run(
     case_count: int | None = None
     if case_nos is not None:
         upto = since = last_watermark()
-        base = ScanContext(as_of=as_of, case_nos=frozenset(case_nos))
+        base = ScanContext(
+            as_of=as_of,
+            case_nos=frozenset(case_nos),
+            fingerprints=frozenset(fingerprints) if fingerprints is not None else None,
+        )
         case_count = len(base.case_nos or ())
     elif since:
         case_nos, staff_ids = changed_since(since, upto)

@@ -18,7 +18,7 @@ at once (``scan_run`` with ``case_nos``), and the nightly full scan keeps them i
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from django.db.models import Q
@@ -38,6 +38,14 @@ CLUE_RULE = "R-3G-01-CLUE"
 
 def fingerprint(record_id: int) -> str:
     return f"record:{record_id}"
+
+
+def _record_ids(fingerprints: Iterable[str]) -> set[int]:
+    """The record ids of ``fingerprint`` values (others, of no record, are left out)."""
+    prefix = fingerprint(0)[:-1]
+    return {
+        int(fp[len(prefix) :]) for fp in fingerprints if fp.startswith(prefix) and fp[len(prefix) :].isdigit()
+    }
 
 
 def intervener_tags(record: Record | str) -> tuple[str, ...]:
@@ -78,6 +86,8 @@ class RecordLink(DetectorKind):
             records = records.filter(case_no__in=sorted(ctx.case_nos))
         if ctx.unit_ids is not None:
             records = records.filter(report_unit_id__in=sorted(ctx.unit_ids))
+        if ctx.fingerprints is not None:
+            records = records.filter(pk__in=sorted(_record_ids(ctx.fingerprints)))
         rows = records.order_by("pk").values_list(
             "pk",
             "no",
@@ -183,6 +193,11 @@ def record_detect(record_id: int) -> None:
                 Q(rule__code__in=RECORD_RULES), fingerprint=fingerprint(record_id)
             ).values_list("case_no", flat=True)
         )
-        scan_run(rules=list(RECORD_RULES), case_nos=case_nos, note="“三个规定”记录写入后检测")
+        scan_run(
+            rules=list(RECORD_RULES),
+            case_nos=case_nos,
+            fingerprints={fingerprint(record_id)},
+            note="“三个规定”记录写入后检测",
+        )
     except Exception:  # the record stands; the nightly scan raises what this missed
         logger.exception("detection after interference record %s failed", record_id)

@@ -153,13 +153,17 @@ class ScanContext:
 
     ``case_nos`` limits an incremental scan to the cases whose events changed; ``staff_ids`` to
     the people whose statistics those changes touch; ``unit_ids`` to the units whose parameters
-    this evaluation uses (a unit's local override splits a rule into groups). ``None``: no limit.
+    this evaluation uses (a unit's local override splits a rule into groups); ``fingerprints``
+    to those findings (one record's rules after it is written: only alerts with these
+    fingerprints are found or resolved, and a kind that can reads only their rows). ``None``:
+    no limit.
     """
 
     as_of: datetime
     case_nos: frozenset[str] | None = None
     staff_ids: frozenset[int] | None = None
     unit_ids: frozenset[int] | None = None
+    fingerprints: frozenset[str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def cases(self) -> QuerySet[Case]:

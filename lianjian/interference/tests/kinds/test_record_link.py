@@ -149,3 +149,37 @@ def test_the_alert_page_sentence_names_the_number_only(org) -> None:
         "作为廉政风险线索推送检务督察（R-3G-01）。"
     )
     assert alert_explanation(kind="record_link", evidence={}, title="t") == "t"
+
+
+def test_one_records_check_leaves_the_other_records_and_their_alerts_alone(
+    org, django_capture_on_commit_callbacks
+) -> None:
+    """The check after a write reads and touches that record's findings only: its rows read do
+    not grow with the register, and the other records' open alerts are not seen again."""
+    risk_catalogue_install()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = make_record(org.prosecutor)  # RC-06, no case: an R-3G-01 alert on case_no ""
+    seen = Alert.objects.get(fingerprint=fingerprint(first.pk)).last_seen_at
+    for _ in range(3):
+        make_record(org.prosecutor)  # without their checks: open findings the check must not read
+
+    with django_capture_on_commit_callbacks(execute=True):
+        latest = make_record(org.prosecutor)
+
+    run = ScanRun.objects.order_by("-pk").first()
+    assert {r.rule.code: r.found for r in run.results.select_related("rule")} == {
+        GX05_RULE: 0,
+        CLUE_RULE: 1,
+    }
+    assert Alert.objects.get(fingerprint=fingerprint(first.pk)).last_seen_at == seen
+    assert set(Alert.objects.values_list("fingerprint", flat=True)) == {
+        fingerprint(first.pk),
+        fingerprint(latest.pk),
+    }
+
+
+def test_a_findings_limit_needs_the_cases_it_narrows() -> None:
+    from lianjian.risk.engine import scan_run
+
+    with pytest.raises(ValueError, match="case_nos"):
+        scan_run(rules=[CLUE_RULE], fingerprints={"record:1"})
