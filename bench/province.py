@@ -294,3 +294,18 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: Path) -> int:
             out.write("\n")
             count += 1
     return count
+
+
+def province_import() -> int:
+    """Import the province's reference data in one batch; the number of records."""
+    from lianjian.ingest.services import import_batch_run
+
+    records = province_records().records
+    result = import_batch_run(
+        actor=None,
+        source_name="province.jsonl",
+        lines_or_reader=[json.dumps(record, ensure_ascii=False) for record in records],
+    )
+    if not result.is_accepted:
+        raise SystemExit(f"import rejected: {result.issues[:5]}")
+    return len(records)

@@ -41,7 +41,7 @@ from harness import (
     print_table,
     profile_text,
 )
-from province import province_records
+from province import province_import
 
 PROVINCE = "620000"
 CITY = "620100"
@@ -163,20 +163,6 @@ TEMPLATES: tuple[dict[str, Any], ...] = (
 TEMPLATE_WEIGHTS = (8, 30, 25, 15, 12, 10)
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
-
-
-def _import_province() -> int:
-    from lianjian.ingest.services import import_batch_run
-
-    records = province_records().records
-    result = import_batch_run(
-        actor=None,
-        source_name="province.jsonl",
-        lines_or_reader=[json.dumps(record, ensure_ascii=False) for record in records],
-    )
-    if not result.is_accepted:
-        raise SystemExit(f"import rejected: {result.issues[:5]}")
-    return len(records)
 
 
 def _accounts(rng: random.Random) -> int:
@@ -461,7 +447,7 @@ def main() -> None:
         from lianjian.risk.models import Alert
         from lianjian.risk.services import risk_catalogue_install
 
-        setup = measure(_import_province)
+        setup = measure(province_import)
         risk_catalogue_install()
         accounts = _accounts(rng)
         users = [(persona, _persona_user(persona)) for persona in PERSONAS]

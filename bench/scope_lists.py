@@ -20,7 +20,6 @@ Users: 承办检察官 of county 620101 (本人), 部门负责人 of its 第一�
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from harness import (
     print_table,
     profile_text,
 )
-from province import province_records
+from province import province_import
 
 CITY = "620100"
 COUNTY = "620101"
@@ -73,20 +72,6 @@ PERSONAS = (
     ),
     Persona("院领导·全部 (ALL)", "leader", "LEADER", "ALL", "620000", "CHIEF", ""),
 )
-
-
-def _import_province() -> int:
-    from lianjian.ingest.services import import_batch_run
-
-    records = province_records().records
-    result = import_batch_run(
-        actor=None,
-        source_name="province.jsonl",
-        lines_or_reader=[json.dumps(record, ensure_ascii=False) for record in records],
-    )
-    if not result.is_accepted:
-        raise SystemExit(f"import rejected: {result.issues[:5]}")
-    return len(records)
 
 
 def _create_user(persona: Persona) -> Any:
@@ -199,7 +184,7 @@ def main() -> None:
     with bench_database("scope_lists", options.database_url) as db:
         from django.test import Client
 
-        setup = measure(_import_province)
+        setup = measure(province_import)
         users = [(persona, _create_user(persona)) for persona in PERSONAS]
         for persona, user in users:
             client = Client()
