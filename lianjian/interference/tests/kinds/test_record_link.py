@@ -166,7 +166,7 @@ def test_one_records_check_leaves_the_other_records_and_their_alerts_alone(
     with django_capture_on_commit_callbacks(execute=True):
         latest = make_record(org.prosecutor)
 
-    run = ScanRun.objects.order_by("-pk").first()
+    run = ScanRun.objects.latest("pk")
     assert {r.rule.code: r.found for r in run.results.select_related("rule")} == {
         GX05_RULE: 0,
         CLUE_RULE: 1,
