@@ -38,6 +38,7 @@ DELIVERY_HEADER = "X-Lianjian-Delivery"
 # A claimed delivery is not due again for this long: if the worker dies mid-send, another one
 # picks it up afterwards (the receiver may then see it twice; X-Lianjian-Delivery tells it so).
 CLAIM_LEASE = timedelta(minutes=10)
+LOOKUP_VARIABLES = 900  # bound values per statement when looking for events already told
 
 
 def email_enabled() -> bool:
@@ -89,21 +90,32 @@ def notify(
     return notify_many([message], now=now)
 
 
+def _already_told(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which (user, key) pairs already have their notification. Asked in chunks of at most
+    ``LOOKUP_VARIABLES`` bound values (SQLite caps them per statement), each over the users and
+    keys of its pairs, so the (user, key) index serves it."""
+    found: set[tuple[int, str]] = set()
+    users: set[int] = set()
+    keys: set[str] = set()
+    ordered = sorted(pairs, key=lambda pair: (pair[1], pair[0]))
+    for index, (user_id, key) in enumerate(ordered):
+        users.add(user_id)
+        keys.add(key)
+        last = index == len(ordered) - 1
+        if last or len(users) + len(keys) >= LOOKUP_VARIABLES - 1:
+            rows = Notification.objects.filter(user_id__in=sorted(users), key__in=sorted(keys))
+            found.update(pair for pair in rows.values_list("user_id", "key") if pair in pairs)
+            users, keys = set(), set()
+    return found
+
+
 @transaction.atomic
 def notify_many(messages: Sequence[Message], *, now: datetime | None = None) -> NotifyResult:
     """:func:`notify` for many events at once: one query for the keys already notified, bulk
     inserts of the notifications and deliveries, one audit event per event told."""
     now = now or timezone.now()
     result = NotifyResult()
-    keys = {m.key for m in messages if m.key}
-    user_ids = {u.pk for m in messages for u in m.users}
-    existing = set(
-        Notification.objects.filter(key__in=sorted(keys), user_id__in=sorted(user_ids)).values_list(
-            "user_id", "key"
-        )
-        if keys
-        else []
-    )
+    existing = _already_told({(u.pk, m.key) for m in messages if m.key for u in m.users})
     rows: list[Notification] = []
     addresses: list[str] = []
     told: dict[int, list[int]] = {}

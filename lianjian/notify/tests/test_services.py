@@ -17,11 +17,14 @@ from django.db import connection  # noqa: F401 - read by the skipif condition be
 from lianjian.accounts.tests.factories import UserFactory
 from lianjian.audit.models import AuditEvent
 from lianjian.common.tests.locking import locked_elsewhere
+from lianjian.notify import services
 from lianjian.notify.models import Delivery, Notification
 from lianjian.notify.services import (
+    Message,
     backoff,
     deliveries_process,
     notify,
+    notify_many,
     webhook_body,
     webhook_endpoint_create,
     webhook_signature,
@@ -71,6 +74,26 @@ def test_notify_creates_in_app_email_and_webhook_deliveries(smtp) -> None:
     again = notify([with_email, without], kind="OTHER", title="标题", key="k:1", payload=PAYLOAD, now=T0)
     assert (again.notifications, again.emails, again.webhooks) == (0, 0, 0)
     assert Delivery.objects.count() == 2
+
+
+def test_events_already_told_are_found_across_lookup_chunks(monkeypatch) -> None:
+    """The look-up of events already told is split into bounded statements (SQLite caps bound
+    values): a pair in any chunk is still found, so a second pass tells nobody twice."""
+    monkeypatch.setattr(services, "LOOKUP_VARIABLES", 5)
+    users = [UserFactory(username=f"u{n}") for n in range(4)]
+    first = [Message(users=users[n : n + 2], kind="OTHER", title=f"事件{n}", key=f"k:{n}") for n in range(3)]
+    assert notify_many(first, now=T0).notifications == 6
+
+    again = [*first, Message(users=users[:3], kind="OTHER", title="事件3", key="k:3")]
+    result = notify_many(again, now=T0)
+
+    assert result.notifications == 3
+    assert Notification.objects.count() == 9
+    assert sorted(Notification.objects.filter(key="k:3").values_list("user__username", flat=True)) == [
+        "u0",
+        "u1",
+        "u2",
+    ]
 
 
 def test_without_an_smtp_host_no_email_is_queued(settings) -> None:
