@@ -171,9 +171,12 @@ def _chosen_month(request: HttpRequest, today: date) -> date:
     return period_of(ReportCycle.MONTHLY, today).previous().start
 
 
-def _overview(request: HttpRequest) -> tuple[Any, list[Any], date]:
+def _overview(request: HttpRequest) -> tuple[Any, list[Any], date, int]:
+    """The scope (narrowed to ``?unit=``), its rows, the chosen month and how many units the
+    viewer's whole scope holds."""
     user: Any = request.user
     scope = overview_scope(user)
+    in_scope = len(scope.units)
     today = _today()
     day = _chosen_month(request, today)
     code = request.GET.get("unit", "")
@@ -182,15 +185,20 @@ def _overview(request: HttpRequest) -> tuple[Any, list[Any], date]:
         if not units:
             raise Http404
         scope = type(scope)(units=units, department_ids=scope.department_ids, names=scope.names)
-    return scope, compliance(scope, day, today), day
+    return scope, compliance(scope, day, today), day, in_scope
 
 
 @never_cache
 @require_GET
 @require_perm(Perm.INTERFERENCE_SUPERVISE, Perm.INTERFERENCE_STATS)
 def report_overview(request: HttpRequest) -> HttpResponse:
-    """Per unit and department: obliged, submitted, zero, late, missing for the chosen period."""
-    scope, rows, day = _overview(request)
+    """Per unit and department: obliged, submitted, zero, late, missing for the chosen period.
+    A scope of several units (a city's or the province's inspector) is shown one row per unit,
+    each opening that unit's departments (``?unit=``); the Excel export holds every row."""
+    scope, rows, day, in_scope = _overview(request)
+    by_unit = len(scope.units) > 1 and scope.department_ids is None
+    if by_unit:
+        rows = [row for row in rows if row.total]
     months = [period_of(ReportCycle.MONTHLY, _today()).start]
     for _ in range(11):
         months.append(Period(months[-1]).previous().start)
@@ -204,6 +212,8 @@ def report_overview(request: HttpRequest) -> HttpResponse:
             "chosen": f"{day:%Y-%m}",
             "months": [f"{m:%Y-%m}" for m in months],
             "unit_code": request.GET.get("unit", ""),
+            "by_unit": by_unit,
+            "all_units": in_scope > 1 and len(scope.units) == 1,
         },
     )
 
@@ -285,7 +295,7 @@ def _workbook(rows: list[Any], names: bool) -> bytes:
 @require_perm(Perm.INTERFERENCE_SUPERVISE, Perm.INTERFERENCE_STATS)
 def report_export(request: HttpRequest) -> HttpResponse:
     """The 报告情况 table as Excel (names of missing and late people for 检务督察 only)."""
-    scope, rows, day = _overview(request)
+    scope, rows, day, _ = _overview(request)
     audit_record(
         actor=request.user,
         action="interference.report.export",

@@ -153,13 +153,30 @@ class TestOverview:
         return period
 
     def test_inspection_sees_names_of_the_missing_but_no_content(
-        self, client, city_supervisor, reported
+        self, client, org, city_supervisor, reported
     ) -> None:
         client.force_login(city_supervisor)
-        html = client.get(reverse(OVERVIEW), {"period": reported.key}).content.decode()
+        query = {"period": reported.key, "unit": org.county.code}
+        html = client.get(reverse(OVERVIEW), query).content.decode()
         assert "兰州市城关区人民检察院" in html and "何平" in html
-        assert "兰州市七里河区人民检察院" in html  # the city's other county
-        assert "嘉峪关" not in html  # another city
+        assert 'data-testid="all-units"' in html  # back to the city's units
+        assert SECRET_NAME not in html and SECRET_CONTENT not in html
+
+    def test_a_scope_of_several_units_is_one_row_per_unit(
+        self, client, org, city_supervisor, reported
+    ) -> None:
+        """The city inspector's page: each unit's total, linking to its departments; no names."""
+        client.force_login(city_supervisor)
+        html = client.get(reverse(OVERVIEW), {"period": reported.key}).content.decode()
+        start = html.index('data-testid="report-overview"')
+        table = html[start : html.index("</table>", start)]
+        assert 'data-testid="by-unit"' in table
+        assert "兰州市城关区人民检察院（合计）" in table
+        assert "兰州市七里河区人民检察院（合计）" in table  # the city's other county
+        assert "嘉峪关" not in table  # another city
+        assert "第二检察部" not in table and "何平" not in table and "逾期未报人员" not in table
+        assert f"?unit={org.county.code}&amp;period={reported.key}" in table
+        assert table.count('data-testid="overview-row"') == table.count('data-testid="unit-link"') >= 3
         assert SECRET_NAME not in html and SECRET_CONTENT not in html
 
     def test_a_department_head_sees_rates_of_their_department_only(
