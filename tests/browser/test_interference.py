@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from lianjian.dashboard.selectors import chart_library_installed
 from lianjian.interference.models import PeriodicReport, Record
 from lianjian.interference.tests.builders import SECRET_CONTENT, leader_of
 
@@ -85,6 +86,9 @@ def test_record_report_and_who_finds_it(
     page.goto(f"{base}/interference/stats/?start=2026-12-01&end=2026-12-31")
     assert page.inner_text("[data-testid=stats-total]") == "1"
     assert page.locator("[data-testid=table-categories] tr[data-code='RC-06'] td").last.text_content() == "1"
+    if chart_library_installed():  # dev.py setup installed ECharts: the charts are drawn
+        for name in ("categories", "subjects", "months"):
+            page.wait_for_selector(f"[data-chart={name}][data-rendered='1'] canvas")
     assert INTERVENER not in page.content() and SECRET_CONTENT not in page.content()
     response = page.goto(f"{base}/interference/records/{record.no}/")
     assert response is not None and response.status == 404
