@@ -23,6 +23,7 @@ Imports the province of ``province.py`` (150 units, 8,000 staff), gives most sta
 from __future__ import annotations
 
 import json
+import logging
 import random
 import statistics
 import time
@@ -500,7 +501,8 @@ def main() -> None:
             )
         report_rows = PeriodicReport.objects.count()
 
-        # 3. Pages.
+        # 3. Pages. The expected 403s (记录查阅 for the chain) are not logged as tracebacks.
+        logging.getLogger("django.request").setLevel(logging.ERROR)
         pages: list[dict[str, Any]] = []
         month_key = f"{month:%Y-%m}"
         urls = (

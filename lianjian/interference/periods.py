@@ -229,20 +229,34 @@ def obliged_staff(unit: Any, period: Period) -> Any:
 
 def obliged_staff_of_units(unit_periods: Mapping[Any, Period]) -> dict[int, list[Any]]:
     """:func:`obliged_staff` of many units, each with its own period, keyed by unit pk: one query
-    per distinct period (a province has one or two), not one per unit."""
-    from lianjian.org.models import Staff
+    per distinct period (a province has one or two), not one per unit.
 
+    A province's 7,000 people are built cheaply: ``user`` is joined, but ``unit`` is the caller's
+    instance and ``department`` one shared instance per department (read once), put in Django's
+    relation cache; the people's ``extra`` is not read."""
+    from lianjian.org.models import Department, Staff
+
+    units = {unit.pk: unit for unit in unit_periods}
+    departments = {d.pk: d for d in Department.objects.filter(unit_id__in=sorted(units)).order_by()}
     by_period: dict[Period, list[int]] = {}
     for unit, period in unit_periods.items():
         by_period.setdefault(period, []).append(unit.pk)
-    found: dict[int, list[Any]] = {unit.pk: [] for unit in unit_periods}
+    found: dict[int, list[Any]] = {pk: [] for pk in units}
+    unit_cache = Staff._meta.get_field("unit")
+    department_cache = Staff._meta.get_field("department")
     for period, unit_ids in by_period.items():
         rows = (
             Staff.objects.active(on=period.end)
             .filter(unit_id__in=sorted(unit_ids), user__is_active=True)
-            .select_related("department", "unit", "user")
+            .select_related("user")
+            .defer("extra")
             .order_by("unit_id", "department__code", "staff_no")
         )
         for person in rows:
+            unit_cache.set_cached_value(person, units[person.unit_id])
+            if person.department_id is None:
+                department_cache.set_cached_value(person, None)
+            elif person.department_id in departments:
+                department_cache.set_cached_value(person, departments[person.department_id])
             found[person.unit_id].append(person)
     return found

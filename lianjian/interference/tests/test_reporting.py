@@ -10,7 +10,7 @@ import pytest
 from lianjian.audit.models import AuditEvent
 from lianjian.interference.choices import ReportCycle
 from lianjian.interference.models import PeriodicReport, ReportingSetting
-from lianjian.interference.periods import SHANGHAI, Period, obliged_staff, setting_for
+from lianjian.interference.periods import SHANGHAI, Period, obliged_staff, obliged_staff_of_units, setting_for
 from lianjian.interference.reporting import (
     ReportError,
     ReportStatus,
@@ -228,6 +228,31 @@ class TestSettingAndObliged:
         assert {s.staff_no for s in obliged_staff(org.county, MARCH)} == {"A100", "A101"}
         april = MARCH.next()
         assert {s.staff_no for s in obliged_staff(org.county, april)} == {"A100", "A101", "A901"}
+
+    def test_of_many_units_with_their_unit_department_and_account_read_once(
+        self, org, county_prosecutor, department_head, django_assert_num_queries
+    ) -> None:
+        """obliged_staff_of_units gives the same people as obliged_staff, unit per unit, with
+        ``unit``, ``department`` and ``user`` at hand (no query per person)."""
+        from lianjian.accounts.tests.factories import UserFactory
+
+        UserFactory(username="b-unit", staff=StaffFactory(staff_no="B100", department=org.criminal_b))
+        periods = {org.county: MARCH, org.county_b: MARCH.next()}
+        with django_assert_num_queries(3):  # the units' departments; the obliged people, per period (2)
+            found = obliged_staff_of_units(periods)
+        with django_assert_num_queries(0):
+            seen = {
+                pk: [(s.staff_no, s.unit.code, s.department.name, s.user.username) for s in people]
+                for pk, people in found.items()
+            }
+        for unit, period in periods.items():
+            expected = [
+                (s.staff_no, s.unit.code, s.department.name, s.user.username)
+                for s in obliged_staff(unit, period)
+            ]
+            assert seen[unit.pk] == expected and expected
+        first, second = found[org.county.pk][:2]
+        assert first.department is second.department  # one instance per department
 
 
 class TestReminders:
