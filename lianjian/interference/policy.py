@@ -36,6 +36,20 @@ def not_about(user: Any, records: QuerySet[Any], field: str = "intervener_tags")
     return records
 
 
+def is_about(user: Any, record: Any, field: str = "intervener_tags") -> bool:
+    """:func:`not_about` for one loaded record, in Python: whether it is about ``user``."""
+    stored = getattr(record, field) or ""
+    return any(f"|{tag}|" in stored for tag in user_person_tags(user))
+
+
+def reported_to(scope: Scope, record: Record) -> bool:
+    """:func:`_reporting_q` for one loaded record, in Python (kept equal by a test), for callers
+    that test many users against one record without a query each."""
+    if scope.covers_unit(record.report_unit):
+        return True
+    return record.department_id in scope.department_ids and not record.skip_level
+
+
 def _reporting_q(scope: Scope) -> Q:
     """Records reported to a unit of ``scope``; for a department scope, the department's records
     reported in its own unit — a record reported past it (越级报告) is for the superior's chain."""

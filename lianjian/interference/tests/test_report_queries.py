@@ -1,5 +1,6 @@
 """The 报告情况 table and the daily job send as many statements for 9 units as for 3
-(bench/register.py found one or two queries per unit, and one per person reminded)."""
+(bench/register.py found one or two queries per unit, and one per person reminded); the urgent
+notice as many for 8 readers as for 2."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from lianjian.accounts.tests.factories import UserFactory
+from lianjian.common.scope import Scope
+from lianjian.interference import policy
 from lianjian.interference.choices import ReportCycle
+from lianjian.interference.models import Record
 from lianjian.interference.periods import SHANGHAI, Period
-from lianjian.interference.reporting import report_submit, reports_flag_late, reports_remind
+from lianjian.interference.reporting import readers_told_of, report_submit, reports_flag_late, reports_remind
 from lianjian.interference.selectors_reports import compliance, overview_scope
-from lianjian.interference.tests.builders import persona
+from lianjian.interference.tests.builders import make_record, persona
 from lianjian.notify.models import Notification
 from lianjian.org.tests.factories import DepartmentFactory, StaffFactory, UnitFactory
 
@@ -98,3 +102,49 @@ def test_late_flags_do_not_query_per_unit_or_person(org, supervisor) -> None:
     assert result["flagged"] == 6 * 3
     assert result["notices"] == 6
     assert large == small
+
+
+def test_the_readers_of_an_urgent_record_are_found_without_a_query_each(org, county_prosecutor) -> None:
+    record = make_record(org.prosecutor, affected_case=True)
+
+    def readers(count: int, unit) -> None:
+        for _ in range(count):
+            n = next(_counter)
+            staff = StaffFactory(staff_no=f"R{n:03d}", department=org.criminal)
+            persona(f"reader{n}", staff, "DISCIPLINE", "UNIT", unit=unit)
+
+    readers(1, org.county)
+    readers(1, org.county_b)  # another county: not told
+    small = statements(lambda: readers_told_of(record))
+    readers(3, org.county)
+    readers(3, org.county_b)
+    told: list[Any] = []
+    large = statements(lambda: told.extend(readers_told_of(record)))
+    assert large == small
+    assert len(told) == 4 and {u.staff.unit_id for u in told} == {org.county.pk}
+
+
+def test_reported_to_agrees_with_the_query(org, county_prosecutor) -> None:
+    """policy.reported_to (Python, one record) is policy._reporting_q (SQL) for every kind of
+    scope, for a record reported in its own unit and one reported past it (越级报告)."""
+    own = make_record(org.prosecutor)
+    skip = make_record(org.prosecutor, report_unit_code="620100")
+    assert skip.skip_level and not own.skip_level
+    scopes = [
+        Scope(everything=True),
+        Scope(subtree_paths=(org.city.path,)),
+        Scope(subtree_paths=(org.county_b.path,)),
+        Scope(unit_ids=frozenset({org.county.pk})),
+        Scope(unit_ids=frozenset({org.city.pk})),
+        Scope(department_ids=frozenset({org.criminal.pk})),
+        Scope(department_ids=frozenset({org.criminal_b.pk})),
+        Scope(),
+    ]
+    answers = set()
+    for scope in scopes:
+        by_query = set(Record.objects.filter(policy._reporting_q(scope)).values_list("pk", flat=True))
+        for record in Record.objects.select_related("report_unit"):
+            in_python = policy.reported_to(scope, record)
+            assert in_python == (record.pk in by_query), (scope, record.no)
+            answers.add(in_python)
+    assert answers == {True, False}
