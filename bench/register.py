@@ -1,7 +1,7 @@
 """Benchmark: the interference register (防止干预司法“三个规定”) at province scale.
 
 Imports the province of ``province.py`` (150 units, 8,000 staff), gives most staff a login account
-(the obliged reporters), and then:
+(the obliged reporters) and each unit its own 检务督察 and 纪检监察 (本院), and then:
 
 1. writes ``--records`` records through ``record_create`` (sealed with SM4, audited), each with its
    after-commit work as in production: the urgent notice and the register's detection
@@ -181,6 +181,25 @@ def _accounts(rng: random.Random) -> int:
         batch_size=1000,
     )
     return len(chosen)
+
+
+def _unit_readers() -> int:
+    """Each unit's own 检务督察 and 纪检监察 (role at 本院 on two accounts of the unit), as in a real
+    province: the holders of ``interference.read`` an urgent record's notice is worked out over."""
+    from lianjian.accounts.models import RoleAssignment, User
+
+    accounts: dict[int, list[Any]] = {}
+    for user in User.objects.filter(roles__isnull=True).select_related("staff").order_by("staff__staff_no"):
+        accounts.setdefault(user.staff.unit_id, []).append(user)
+    RoleAssignment.objects.bulk_create(
+        [
+            RoleAssignment(user=user, role=role, scope="UNIT", unit_id=unit_id)
+            for unit_id, users in accounts.items()
+            for user, role in zip(users, ("INSPECTION", "DISCIPLINE"), strict=False)
+        ],
+        batch_size=1000,
+    )
+    return sum(min(len(users), 2) for users in accounts.values())
 
 
 def _persona_user(persona: Persona) -> Any:
@@ -452,6 +471,7 @@ def main() -> None:
         risk_catalogue_install()
         accounts = _accounts(rng)
         users = [(persona, _persona_user(persona)) for persona in PERSONAS]
+        readers = _unit_readers()
         now = timezone.now()
         writer = Writer(rng, now)
 
@@ -539,7 +559,7 @@ def main() -> None:
 
     print(
         f"register — {label}; province imported in {setup.seconds:.1f} s ({setup.result:,} records), "
-        f"{accounts:,} accounts"
+        f"{accounts:,} accounts, {readers} of them 检务督察 or 纪检监察 of their unit"
     )
     print_table(
         "1. writing records through record_create (one transaction each, after-commit work included)",
@@ -630,6 +650,7 @@ def main() -> None:
                 "database": label,
                 "machine": machine(),
                 "accounts": accounts,
+                "unit_readers": readers,
                 "write_first": first,
                 "write_last": last,
                 "written": written,
