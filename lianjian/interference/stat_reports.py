@@ -63,9 +63,18 @@ def _rows(rows: list[st.Row], *, with_code: bool = True) -> list[list[Any]]:
     return body
 
 
-def report_data(records: QuerySet[Record], *, unit: Unit, period: st.Period, issued_on: date) -> ReportData:
+def report_data(
+    records: QuerySet[Record],
+    *,
+    unit: Unit,
+    period: st.Period,
+    issued_on: date,
+    zero_units: bool = True,
+) -> ReportData:
     """The report of ``unit`` (and its subordinate units) for ``period`` over ``records``, which
-    the caller has already narrowed to what the reader may count."""
+    the caller has already narrowed to what the reader may count. ``zero_units``: the quarterly
+    analysis and the annual summary list the units without records (not for a reader who counts
+    departments only: for them a unit's zero would not be the unit's)."""
     scoped = st.in_unit(records, unit)
     current = st.in_period(scoped, start=period.start, end=period.end)
     total = current.count()
@@ -119,6 +128,17 @@ def report_data(records: QuerySet[Record], *, unit: Unit, period: st.Period, iss
         data.tables.append(
             Table("按重大事项类别", ["类别代码", "事项类别", "件数"], _rows(st.by_matter_type(current)))
         )
+        if zero_units:
+            silent = st.zero_units(current, st.Reach(paths=(unit.path,)), start=period.start, end=period.end)
+            data.tables.append(
+                Table(
+                    "零记录单位（期间内本院人员无记录，按同期分案数排序）",
+                    ["单位", "在岗人数", "同期分案数"],
+                    [[z.unit.name, z.staff, z.cases] for z in silent] or [["各单位期间内均有记录", "—", "—"]],
+                )
+            )
+            if silent:
+                data.summary.append(f"期间内没有任何记录的单位 {len(silent)} 个（见“零记录单位”表）。")
     if period.kind == "YEAR":
         months = st.by_month(scoped, first=period.start, last=period.end)
         data.tables.append(Table("按月份", ["月份", "件数"], _rows(months, with_code=False)))

@@ -325,6 +325,41 @@ def by_unit(records: QuerySet[Record], reach: Reach) -> list[UnitRow]:
     return rows
 
 
+@dataclass(frozen=True)
+class ZeroUnit:
+    """A unit whose recorders entered nothing in the period, with its people in post and the
+    cases assigned there in the same days (F5.5: long 零记录 against the caseload)."""
+
+    unit: Unit
+    staff: int
+    cases: int
+
+
+def zero_units(records: QuerySet[Record], reach: Reach, *, start: date, end: date) -> list[ZeroUnit]:
+    """The units of ``reach`` with people in post on ``end`` and none of ``records`` (the
+    viewer's countable records of the period) by their recorders: the busiest first."""
+    from lianjian.cases.models import Case
+
+    with_records = set(records.order_by().values_list("unit_id", flat=True).distinct())
+    candidates = {u.pk: u for u in reach.units().exclude(pk__in=sorted(with_records))}
+    staff = dict(
+        Staff.objects.active(end)
+        .filter(unit_id__in=sorted(candidates))
+        .order_by()
+        .values_list("unit_id")
+        .annotate(n=Count("id"))
+    )
+    lower, upper = local_bounds(start, end)
+    cases = dict(
+        Case.objects.filter(unit_id__in=sorted(staff), assigned_at__gte=lower, assigned_at__lt=upper)
+        .order_by()
+        .values_list("unit_id")
+        .annotate(n=Count("id"))
+    )
+    rows = [ZeroUnit(candidates[pk], n, cases.get(pk, 0)) for pk, n in staff.items()]
+    return sorted(rows, key=lambda row: (-row.cases, row.unit.path))
+
+
 @dataclass
 class DepartmentBreakdown:
     unit: Unit
@@ -373,6 +408,7 @@ class Statistics:
     units: list[UnitRow]
     departments: DepartmentBreakdown | None
     small_hidden: bool
+    zero_units: list[ZeroUnit] | None = None  # None: not shown (a viewer of departments only)
 
     def charts(self) -> dict[str, Any]:
         """The figures for ECharts (the same numbers as the tables)."""
@@ -400,6 +436,8 @@ def statistics_for(
     scoped = in_unit(stats_base(user, on=on), unit)
     records = in_period(scoped, start=start, end=end)
     department_unit = department_unit or unit
+    reach = Reach(paths=(unit.path,)) if unit else reach_of(user)
+    whole_units = getattr(user, "is_authenticated", False) and not department_only(user)
     return Statistics(
         start=start,
         end=end,
@@ -411,7 +449,8 @@ def statistics_for(
         matter_types=by_matter_type(records),
         violations=by_violation(records),
         months=trend(scoped, end=end),
-        units=by_unit(records, Reach(paths=(unit.path,)) if unit else reach_of(user)),
+        units=by_unit(records, reach),
         departments=by_department(records, department_unit, on=on) if department_unit else None,
         small_hidden=small_departments_hidden(user, on=on),
+        zero_units=zero_units(records, reach, start=start, end=end) if whole_units else None,
     )

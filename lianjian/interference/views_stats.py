@@ -125,8 +125,11 @@ def stats_report(request: HttpRequest) -> HttpResponse:
     except st.PeriodError as exc:
         messages.error(request, str(exc))
         return redirect("interference:stats")
-    data = stat_reports.report_data(st.stats_base(user), unit=unit, period=period, issued_on=today)
-    if st.department_only(user):
+    whole_units = not st.department_only(user)
+    data = stat_reports.report_data(
+        st.stats_base(user), unit=unit, period=period, issued_on=today, zero_units=whole_units
+    )
+    if not whole_units:
         data.summary.append("注：统计范围为本人所在部门（报告人数不少于 3 人的部门）的记录。")
     body = stat_reports.render(data, fmt)
     audit_read(

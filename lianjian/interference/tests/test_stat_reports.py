@@ -80,7 +80,22 @@ def test_quarterly_analysis_compares_with_the_previous_quarter(records) -> None:
     assert comparison[0] == ["RC-01", "反映检察履职情况", 0, 1, -1]
     assert comparison[-1] == ["合计", "", 2, 1, 1]
     assert tables["按重大事项类别"][0] == ["MAJ-01", "司法办案", 2]
-    assert "增加 1 件" in data.summary[-1]
+    assert any("增加 1 件" in line for line in data.summary)
+    # County 620103 recorded in August only: in the fourth quarter it is a unit without records.
+    assert tables["零记录单位（期间内本院人员无记录，按同期分案数排序）"] == [
+        ["兰州市七里河区人民检察院", 1, 0]
+    ]
+    assert "没有任何记录的单位 1 个" in data.summary[-1]
+    third = _tables(_data(records, "2026Q3"))["零记录单位（期间内本院人员无记录，按同期分案数排序）"]
+    assert [row[0] for row in third] == ["兰州市城关区人民检察院"]
+    unasked = stat_reports.report_data(
+        Record.objects.all(),
+        unit=records.city,
+        period=st.parse_period("2026Q4"),
+        issued_on=date(2026, 12, 3),
+        zero_units=False,
+    )
+    assert not any(t.caption.startswith("零记录单位") for t in unasked.tables)
 
 
 def test_annual_summary_has_months_and_violation_codes(records) -> None:

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
+from lianjian.cases.models import Case
 from lianjian.interference import statistics as st
 from lianjian.interference.tests.builders import leader_of, make_record, persona
 from lianjian.org.tests.factories import DepartmentFactory, StaffFactory
@@ -82,6 +83,33 @@ def test_a_county_leader_counts_the_county_only(known) -> None:
     s = st.statistics_for(deputy, start=date(2026, 11, 1), end=date(2026, 11, 30))
     assert s.total == 2
     assert [(r.unit.code, r.total) for r in s.units] == [("620102", 2)]
+
+
+def test_units_without_records_are_listed_with_their_caseload(
+    known, city_supervisor, department_head
+) -> None:
+    """零记录单位: the units of the viewer's reach with people and no record in the period, the
+    busiest first; not shown to a viewer of departments only."""
+    for n, when in enumerate((NOV, NOV, OCT)):
+        Case.objects.create(case_no=f"ZU-{n}", unit=known.city, assigned_at=when, last_event_at=when)
+    StaffFactory(staff_no="CITY2", unit=known.city, department=None)
+    november = st.statistics_for(city_supervisor, start=date(2026, 11, 1), end=date(2026, 11, 30))
+    assert november.zero_units is not None
+    assert [(z.unit.code, z.staff, z.cases) for z in november.zero_units] == [("620100", 2, 2)]
+
+    october = st.statistics_for(city_supervisor, start=date(2026, 10, 1), end=date(2026, 10, 31))
+    assert october.zero_units is not None
+    assert [(z.unit.code, z.cases) for z in october.zero_units] == [
+        ("620100", 1),
+        ("620102", 0),
+        ("620103", 0),
+    ]
+    narrowed = st.statistics_for(
+        city_supervisor, start=date(2026, 10, 1), end=date(2026, 10, 31), unit=known.county_b
+    )
+    assert [z.unit.code for z in narrowed.zero_units or []] == ["620103"]
+    head = st.statistics_for(department_head, start=date(2026, 10, 1), end=date(2026, 10, 31))
+    assert head.zero_units is None
 
 
 def test_administrators_and_prosecutors_count_nothing(known, system_admin, outsider) -> None:

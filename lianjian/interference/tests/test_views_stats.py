@@ -40,6 +40,21 @@ def test_the_page_shows_counts_and_no_record(client, records, department_head) -
     assert 'data-testid="read-request-hint"' in body
 
 
+def test_zero_record_units_are_shown_to_unit_viewers_only(
+    client, records, city_supervisor, department_head
+) -> None:
+    client.force_login(city_supervisor)
+    body = client.get(reverse("interference:stats"), PERIOD).content.decode()
+    start = body.index('data-testid="zero-units"')
+    table = body[start : body.index("</table>", start)]
+    assert '<tr data-unit="620100"><td>兰州市人民检察院</td>' in table  # the city: people, no record
+    assert 'data-unit="620102"' not in table  # the county recorded
+    client.force_login(department_head)
+    assert (
+        'data-testid="zero-units"' not in client.get(reverse("interference:stats"), PERIOD).content.decode()
+    )
+
+
 def test_the_read_request_link_leads_to_the_request_page(client, records, department_head) -> None:
     client.force_login(department_head)
     body = client.get(reverse("interference:stats")).content.decode()
