@@ -227,13 +227,16 @@ def obliged_staff(unit: Any, period: Period) -> Any:
     )
 
 
-def obliged_staff_of_units(unit_periods: Mapping[Any, Period]) -> dict[int, list[Any]]:
+def obliged_staff_of_units(
+    unit_periods: Mapping[Any, Period], *, accounts: bool = False
+) -> dict[int, list[Any]]:
     """:func:`obliged_staff` of many units, each with its own period, keyed by unit pk: one query
     per distinct period (a province has one or two), not one per unit.
 
-    A province's 7,000 people are built cheaply: ``user`` is joined, but ``unit`` is the caller's
-    instance and ``department`` one shared instance per department (read once), put in Django's
-    relation cache; the people's ``extra`` is not read."""
+    A province's 7,000 people are built cheaply: ``unit`` is the caller's instance and
+    ``department`` one shared instance per department (read once), put in Django's relation
+    cache; the people's ``extra`` is not read; their login ``user`` is joined only with
+    ``accounts`` (the reminders need it, the tables and the late flags do not)."""
     from lianjian.org.models import Department, Staff
 
     units = {unit.pk: unit for unit in unit_periods}
@@ -248,10 +251,11 @@ def obliged_staff_of_units(unit_periods: Mapping[Any, Period]) -> dict[int, list
         rows = (
             Staff.objects.active(on=period.end)
             .filter(unit_id__in=sorted(unit_ids), user__is_active=True)
-            .select_related("user")
             .defer("extra")
             .order_by("unit_id", "department__code", "staff_no")
         )
+        if accounts:
+            rows = rows.select_related("user")
         for person in rows:
             unit_cache.set_cached_value(person, units[person.unit_id])
             if person.department_id is None:

@@ -297,7 +297,7 @@ def reports_remind(*, now: datetime | None = None) -> dict[str, int]:
         if offsets:
             due[unit] = (period, offsets)
     periods = {unit: period for unit, (period, _offsets) in due.items()}
-    obliged = obliged_staff_of_units(periods)
+    obliged = obliged_staff_of_units(periods, accounts=True)
     done = _submitted_of(periods, obliged)
     messages: list[Message] = []
     for unit, (period, offsets) in due.items():

@@ -25,6 +25,7 @@ from lianjian.interference.selectors_reports import chain_counts
 from lianjian.interference.services import record_correct
 from lianjian.interference.tests.builders import SECRET_CONTENT, SECRET_NAME, make_record, record_input
 from lianjian.notify.models import Notification
+from lianjian.org.models import Staff
 from lianjian.org.tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -239,7 +240,7 @@ class TestSettingAndObliged:
         UserFactory(username="b-unit", staff=StaffFactory(staff_no="B100", department=org.criminal_b))
         periods = {org.county: MARCH, org.county_b: MARCH.next()}
         with django_assert_num_queries(3):  # the units' departments; the obliged people, per period (2)
-            found = obliged_staff_of_units(periods)
+            found = obliged_staff_of_units(periods, accounts=True)
         with django_assert_num_queries(0):
             seen = {
                 pk: [(s.staff_no, s.unit.code, s.department.name, s.user.username) for s in people]
@@ -253,6 +254,9 @@ class TestSettingAndObliged:
             assert seen[unit.pk] == expected and expected
         first, second = found[org.county.pk][:2]
         assert first.department is second.department  # one instance per department
+        without = obliged_staff_of_units(periods)  # the tables and late flags: no account joined
+        assert [s.pk for s in without[org.county.pk]] == [s.pk for s in found[org.county.pk]]
+        assert not Staff.user.is_cached(without[org.county.pk][0])
 
 
 class TestReminders:
