@@ -199,6 +199,10 @@ def report_overview(request: HttpRequest) -> HttpResponse:
     by_unit = len(scope.units) > 1 and scope.department_ids is None
     if by_unit:
         rows = [row for row in rows if row.total]
+        top = min(row.unit.depth for row in rows)
+        indents = [row.unit.depth - top for row in rows]  # the tree: a city, then its counties
+    else:
+        indents = [0] * len(rows)
     months = [period_of(ReportCycle.MONTHLY, _today()).start]
     for _ in range(11):
         months.append(Period(months[-1]).previous().start)
@@ -207,7 +211,7 @@ def report_overview(request: HttpRequest) -> HttpResponse:
         "interference/report_overview.html",
         {
             "page_title": "报告情况",
-            "rows": rows,
+            "rows": list(zip(rows, indents, strict=True)),
             "names": scope.names,
             "chosen": f"{day:%Y-%m}",
             "months": [f"{m:%Y-%m}" for m in months],

@@ -172,6 +172,8 @@ class TestOverview:
         table = html[start : html.index("</table>", start)]
         assert 'data-testid="by-unit"' in table
         assert ">兰州市城关区人民检察院</a>" in table
+        assert '<td style="padding-left:1.5rem"><a href="?unit=620102' in table  # under the city
+        assert '<td><a href="?unit=620100' in table
         assert ">兰州市七里河区人民检察院</a>" in table  # the city's other county
         assert "嘉峪关" not in table  # another city
         assert "第二检察部" not in table and "何平" not in table and "逾期未报人员" not in table
