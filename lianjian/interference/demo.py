@@ -22,9 +22,10 @@ from django.utils import timezone
 from lianjian.accounts.models import User
 from lianjian.cases.models import Case, Event
 from lianjian.common.permissions import Perm
-from lianjian.interference.choices import ReportCycle
+from lianjian.interference.choices import ClueDisposal, ClueSource, ReportCycle
+from lianjian.interference.clues import clue_dispose, clue_progress, clue_take
 from lianjian.interference.models import PeriodicReport, Record, ReportingSetting
-from lianjian.interference.policy import may_request_read
+from lianjian.interference.policy import may_request_read, records_readable_by
 from lianjian.interference.services import RecordInput, read_request_create, record_create
 from lianjian.org.choices import StaffPosition
 from lianjian.org.models import Staff
@@ -40,12 +41,14 @@ class RegisterDemo:
     reports: int
     read_requests: int
     staff_changes: tuple[dict[str, str], ...] = ()
+    clues: int = 0
 
     @property
     def summary(self) -> str:
         return (
             f"“三个规定”记录 {self.records} 条，定期报告 {self.reports} 份，"
             f"待审批查阅申请 {self.read_requests} 件"
+            + (f"，问题线索 {self.clues} 件" if self.clues else "")
             + (
                 f"，记录人岗位变动 {len(self.staff_changes)} 条（打击报复监测示例）"
                 if self.staff_changes
@@ -75,9 +78,14 @@ def _month_end(start: date) -> date:
 
 @transaction.atomic
 def register_demo(
-    *, as_of: datetime, recorder_username: str = "prosecutor", head_username: str = "depthead"
+    *,
+    as_of: datetime,
+    recorder_username: str = "prosecutor",
+    head_username: str = "depthead",
+    discipline_username: str = "discipline",
 ) -> RegisterDemo:
-    """Records, reports and a pending read request for the demo (nothing if records exist)."""
+    """Records, reports, a pending read request and two clues in hand for the demo (nothing if
+    records exist)."""
     if Record.objects.exists():
         return RegisterDemo(0, 0, 0)
     recorder_user = User.objects.select_related("staff__unit", "staff__department").get(
@@ -278,7 +286,38 @@ def register_demo(
         if third != me
         else []
     )
-    return RegisterDemo(len(records), reports, read_requests, tuple(changes))
+    clues = _clues(records[0], discipline_username, at)
+    return RegisterDemo(len(records), reports, read_requests, tuple(changes), clues)
+
+
+def _clues(record: Record, username: str, at: Any) -> int:
+    """纪检监察's clue handling (F5.4), through the clue services: the RC-06 record taken as a clue
+    under 初步核实 with a step of the check, and a real-name report under 谈话函询 whose one-month
+    deadline has passed (so the list shows an overdue clue). None without the account."""
+    handler = User.objects.select_related("staff__unit").filter(username=username).first()
+    if handler is None or not handler.has_lianjian_perm(Perm.CLUE_HANDLE) or handler.staff is None:
+        return 0
+    if not records_readable_by(handler, now=at(50)).filter(pk=record.pk).exists():
+        return 0
+    from_record = clue_take(
+        actor=handler,
+        source=ClueSource.RECORD,
+        record=record,
+        summary="领导干部为案件当事人请托说情（LD-VIO-01），记录人已拒绝，需核实过问人身份及是否另有请托。",
+        now=at(50),
+    )
+    clue_dispose(actor=handler, clue=from_record, disposal=ClueDisposal.PRELIMINARY_CHECK, now=at(49))
+    clue_progress(actor=handler, clue=from_record, note="与记录人谈话，调取来电记录。", now=at(45))
+    reported = clue_take(
+        actor=handler,
+        source=ClueSource.REPORT,
+        summary="实名来信反映某检察官在案件办理期间与辩护律师私下接触。",
+        unit=handler.staff.unit,
+        real_name=True,
+        now=at(40),
+    )
+    clue_dispose(actor=handler, clue=reported, disposal=ClueDisposal.TALK_INQUIRY, now=at(39))
+    return 2
 
 
 def _reports(records: list[Record], people: list[Staff], day: date) -> int:

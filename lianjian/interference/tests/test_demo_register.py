@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db.models import Q
 
-from lianjian.interference import policy
+from lianjian.interference import clues, policy
 from lianjian.interference.demo import register_demo
-from lianjian.interference.models import PeriodicReport, ReadRequest, Record
+from lianjian.interference.models import Clue, PeriodicReport, ReadRequest, Record
 from lianjian.interference.tests.kinds.helpers import cases_for
 from lianjian.org.tests.factories import StaffFactory
 
@@ -55,8 +55,19 @@ def test_the_demo_populates_the_register_and_runs_once(
     assert all(
         r.recorded_at.date() < date.fromisoformat(change["effective_on"]) <= AS_OF.date() for r in punished
     )
+    # 纪检监察 has two clues in hand: the RC-06 record under 初步核实, a real-name report overdue.
+    assert made.clues == 2 and "问题线索 2 件" in made.summary
+    from_record = Clue.objects.get(source="RECORD")
+    assert from_record.record.category == "RC-06" and from_record.disposal == "PRELIMINARY_CHECK"
+    assert from_record.steps.filter(action="PROGRESS").exists()
+    reported = Clue.objects.get(source="REPORT")
+    assert reported.real_name and reported.disposal == "TALK_INQUIRY"
+    assert clues.is_overdue(reported, AS_OF.date()) and not clues.is_overdue(from_record, AS_OF.date())
+    assert set(clues.clues_visible_to(discipline_inspector)) == {from_record, reported}
+    assert not clues.clues_visible_to(department_head).exists()
     again = register_demo(as_of=AS_OF, head_username="head")
     assert (again.records, again.reports, again.read_requests, again.staff_changes) == (0, 0, 0, ())
+    assert again.clues == 0 and Clue.objects.count() == 2
     assert Record.objects.count() == 7
 
 
@@ -71,6 +82,7 @@ def test_lianjian_demo_shows_the_register_and_the_watch() -> None:
     out = StringIO()
     call_command("demo", no_serve=True, stdout=out)
     assert "“三个规定”记录 7 条" in out.getvalue() and "打击报复监测示例" in out.getvalue()
+    assert "问题线索 2 件" in out.getvalue()
     users = {u.username: u for u in User.objects.select_related("staff")}
     records = Record.objects.all()
     assert records.count() == 7 and records.filter(recorder=users["prosecutor"].staff).exists()
@@ -78,6 +90,8 @@ def test_lianjian_demo_shows_the_register_and_the_watch() -> None:
     assert not policy.records_countable_by(users["depthead"]).filter(pk=about_head.pk).exists()
     assert policy.records_readable_by(users["discipline"]).filter(pk=about_head.pk).exists()
     assert not policy.records_readable_by(users["sysadmin"]).exists()
+    assert clues.clues_visible_to(users["discipline"]).count() == 2
+    assert not clues.clues_visible_to(users["inspector"]).exists()
     # The pending request is for the city's chief prosecutor (the demo "leader") to decide.
     assert policy.requests_decidable_by(users["leader"]).count() == 1
     # The demo's scan raised the watch's alerts; 纪检监察 sees its county's, nobody else any.
