@@ -58,7 +58,8 @@ def test_the_demo_populates_the_register_and_runs_once(
     # 纪检监察 has two clues in hand: the RC-06 record under 初步核实, a real-name report overdue.
     assert made.clues == 2 and "问题线索 2 件" in made.summary
     from_record = Clue.objects.get(source="RECORD")
-    assert from_record.record.category == "RC-06" and from_record.disposal == "PRELIMINARY_CHECK"
+    assert from_record.record is not None and from_record.record.category == "RC-06"
+    assert from_record.disposal == "PRELIMINARY_CHECK"
     assert from_record.steps.filter(action="PROGRESS").exists()
     reported = Clue.objects.get(source="REPORT")
     assert reported.real_name and reported.disposal == "TALK_INQUIRY"
