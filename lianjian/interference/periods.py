@@ -227,6 +227,14 @@ def obliged_staff(unit: Any, period: Period) -> Any:
     )
 
 
+def obliged_query(period: Period, unit_ids: Iterable[int]) -> Any:
+    """The obliged people of the units ``unit_ids`` for ``period`` (as :func:`obliged_staff`), as
+    one query to read or to count from."""
+    from lianjian.org.models import Staff
+
+    return Staff.objects.active(on=period.end).filter(unit_id__in=sorted(unit_ids), user__is_active=True)
+
+
 def obliged_staff_of_units(
     unit_periods: Mapping[Any, Period], *, accounts: bool = False
 ) -> dict[int, list[Any]]:
@@ -249,10 +257,7 @@ def obliged_staff_of_units(
     department_cache = Staff._meta.get_field("department")
     for period, unit_ids in by_period.items():
         rows = (
-            Staff.objects.active(on=period.end)
-            .filter(unit_id__in=sorted(unit_ids), user__is_active=True)
-            .defer("extra")
-            .order_by("unit_id", "department__code", "staff_no")
+            obliged_query(period, unit_ids).defer("extra").order_by("unit_id", "department__code", "staff_no")
         )
         if accounts:
             rows = rows.select_related("user")

@@ -9,15 +9,22 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from lianjian.common.permissions import Perm
 from lianjian.interference.choices import PROCURATORATE_SUBJECTS, RecordCategory, SubjectType
 from lianjian.interference.models import PeriodicReport, Record
-from lianjian.interference.periods import Period, obliged_staff_of_units, period_of, settings_for
+from lianjian.interference.periods import (
+    SHANGHAI,
+    Period,
+    obliged_query,
+    obliged_staff_of_units,
+    period_of,
+    settings_for,
+)
 from lianjian.interference.reporting import ReportStatus, report_status
 from lianjian.interference.statistics import MIN_DEPARTMENT_STAFF
 from lianjian.org.models import Department, Unit
@@ -153,6 +160,52 @@ def compliance(scope: OverviewScope, day: date, today: date) -> list[ComplianceR
             rows.append(total)
         rows += parts
     return rows
+
+
+def unit_totals(scope: OverviewScope, day: date, today: date) -> list[ComplianceRow]:
+    """:func:`compliance`'s total rows of whole units, counted in SQL: one grouped statement per
+    distinct period instead of building every obliged person (a province's 报告情况 lists 150
+    units over 7,000 people). Kept equal to :func:`compliance` by a test; no names."""
+    effective = settings_for(scope.units)
+    periods = {unit: period_of(effective[unit.pk].cycle, day) for unit in scope.units}
+    by_period: dict[Period, list[int]] = {}
+    for unit, period in periods.items():
+        by_period.setdefault(period, []).append(unit.pk)
+    counts: dict[int, dict[str, int]] = {}
+    for period, unit_ids in by_period.items():
+        late_from = datetime.combine(period.due + timedelta(days=1), time(), tzinfo=SHANGHAI)
+        report = PeriodicReport.objects.filter(
+            staff=OuterRef("pk"), cycle=period.cycle, period_start=period.start
+        ).order_by()
+        rows = (
+            obliged_query(period, unit_ids)
+            .annotate(
+                sent=Subquery(report.values("submitted_at")[:1]),
+                empty=Subquery(report.values("is_zero")[:1]),
+            )
+            .order_by()
+            .values("unit_id")
+            .annotate(
+                obliged=Count("pk"),
+                submitted=Count("pk", filter=Q(sent__isnull=False)),
+                late=Count("pk", filter=Q(sent__gte=late_from)),
+                zero=Count("pk", filter=Q(sent__lt=late_from, empty=True)),
+            )
+        )
+        counts.update({row.pop("unit_id"): row for row in rows})
+    totals = []
+    for unit in scope.units:
+        period = periods[unit]
+        found = counts.get(unit.pk, {})
+        row = ComplianceRow(unit=unit, department=None, period=period, total=True)
+        row.obliged, row.submitted = found.get("obliged", 0), found.get("submitted", 0)
+        row.late, row.zero = found.get("late", 0), found.get("zero", 0)
+        unsent = row.obliged - row.submitted
+        row.missing, row.pending = (unsent, 0) if period.is_overdue(today) else (0, unsent)
+        if not scope.names:
+            withhold_small_zero_splits(row, [])
+        totals.append(row)
+    return totals
 
 
 def _reports_of(

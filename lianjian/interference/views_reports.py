@@ -43,7 +43,7 @@ from lianjian.interference.reporting import (
     report_status,
     report_submit,
 )
-from lianjian.interference.selectors_reports import compliance, overview_scope
+from lianjian.interference.selectors_reports import compliance, overview_scope, unit_totals
 from lianjian.org.models import Unit
 
 HISTORY: dict[str, int] = {ReportCycle.MONTHLY: 12, ReportCycle.QUARTERLY: 8}
@@ -171,9 +171,10 @@ def _chosen_month(request: HttpRequest, today: date) -> date:
     return period_of(ReportCycle.MONTHLY, today).previous().start
 
 
-def _overview(request: HttpRequest) -> tuple[Any, list[Any], date, int]:
+def _overview(request: HttpRequest, *, totals: bool = False) -> tuple[Any, list[Any], date, int]:
     """The scope (narrowed to ``?unit=``), its rows, the chosen month and how many units the
-    viewer's whole scope holds."""
+    viewer's whole scope holds. ``totals``: a scope of several whole units gets only the units'
+    total rows (counted in SQL, :func:`unit_totals`)."""
     user: Any = request.user
     scope = overview_scope(user)
     in_scope = len(scope.units)
@@ -185,6 +186,8 @@ def _overview(request: HttpRequest) -> tuple[Any, list[Any], date, int]:
         if not units:
             raise Http404
         scope = type(scope)(units=units, department_ids=scope.department_ids, names=scope.names)
+    if totals and len(scope.units) > 1 and scope.department_ids is None:
+        return scope, unit_totals(scope, day, today), day, in_scope
     return scope, compliance(scope, day, today), day, in_scope
 
 
@@ -195,10 +198,9 @@ def report_overview(request: HttpRequest) -> HttpResponse:
     """Per unit and department: obliged, submitted, zero, late, missing for the chosen period.
     A scope of several units (a city's or the province's inspector) is shown one row per unit,
     each opening that unit's departments (``?unit=``); the Excel export holds every row."""
-    scope, rows, day, in_scope = _overview(request)
+    scope, rows, day, in_scope = _overview(request, totals=True)
     by_unit = len(scope.units) > 1 and scope.department_ids is None
     if by_unit:
-        rows = [row for row in rows if row.total]
         top = min(row.unit.depth for row in rows)
         indents = [row.unit.depth - top for row in rows]  # the tree: a city, then its counties
     else:

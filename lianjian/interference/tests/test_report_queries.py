@@ -15,12 +15,13 @@ from lianjian.accounts.tests.factories import UserFactory
 from lianjian.common.scope import Scope
 from lianjian.interference import policy
 from lianjian.interference.choices import ReportCycle
-from lianjian.interference.models import Record
+from lianjian.interference.models import PeriodicReport, Record, ReportingSetting
 from lianjian.interference.periods import SHANGHAI, Period
 from lianjian.interference.reporting import readers_told_of, report_submit, reports_flag_late, reports_remind
-from lianjian.interference.selectors_reports import compliance, overview_scope
+from lianjian.interference.selectors_reports import OverviewScope, compliance, overview_scope, unit_totals
 from lianjian.interference.tests.builders import make_record, persona
 from lianjian.notify.models import Notification
+from lianjian.org.models import Staff, Unit
 from lianjian.org.tests.factories import DepartmentFactory, StaffFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +149,79 @@ def test_reported_to_agrees_with_the_query(org, county_prosecutor) -> None:
             assert in_python == (record.pk in by_query), (scope, record.no)
             answers.add(in_python)
     assert answers == {True, False}
+
+
+def _report(staff, period: Period, submitted: str | None, *, zero: bool = False) -> None:
+    PeriodicReport.objects.create(
+        unit=staff.unit,
+        department=staff.department,
+        staff=staff,
+        cycle=period.cycle,
+        period_start=period.start,
+        period_end=period.end,
+        due_on=period.due,
+        submitted_at=bj(submitted) if submitted else None,
+        is_zero=zero,
+    )
+
+
+def test_the_units_totals_in_sql_are_those_of_compliance(org) -> None:
+    """unit_totals (one grouped statement per period) gives the total rows of compliance (every
+    person's status in Python): on time, zero, late by the Beijing day, missing or pending, a
+    flagged row not submitted, people who left or whose account is off, a quarterly unit, a
+    unit of two people (its zero split withheld from rate-only viewers)."""
+    add_units(org.city, 3, people=5)  # the first of each: March's zero report, on time
+    units = sorted(
+        {s.unit for s in Staff.objects.filter(staff_no__startswith="Q").select_related("unit")},
+        key=lambda u: u.code,
+    )
+    first, second, third = units
+    people = {u.pk: list(Staff.objects.filter(unit=u).order_by("staff_no")) for u in units}
+    _report(people[first.pk][1], MARCH, "2026-04-03T23:59")  # the last day, Beijing: on time
+    _report(people[first.pk][2], MARCH, "2026-04-04T00:30", zero=True)  # late, though zero
+    _report(people[first.pk][3], MARCH, None)  # a row flagged late, never submitted
+    left = people[second.pk][1]
+    left.left_on = date(2026, 3, 15)
+    left.save()
+    off = people[second.pk][2].user
+    off.is_active = False
+    off.save()
+    ReportingSetting.objects.create(unit=third, cycle=ReportCycle.QUARTERLY)
+    q1 = Period(date(2026, 1, 1), ReportCycle.QUARTERLY)
+    _report(people[third.pk][1], q1, "2026-04-09T10:00")
+    _report(people[third.pk][2], q1, "2026-04-11T10:00", zero=True)
+    tiny: Any = UnitFactory(code="629990", level="COUNTY", parent=org.city)
+    for index in range(2):
+        UserFactory(
+            username=f"tiny{index}", staff=StaffFactory(staff_no=f"T{index}", unit=tiny, department=None)
+        )
+    chosen: list[Unit] = [*units, tiny]
+
+    def fields(row):
+        return (
+            row.unit.code,
+            row.period,
+            row.obliged,
+            row.submitted,
+            row.zero,
+            row.late,
+            row.missing,
+            row.pending,
+            row.zero_hidden,
+        )
+
+    seen = set()
+    for names in (True, False):
+        scope = OverviewScope(units=chosen, names=names)
+        for today in (date(2026, 4, 2), date(2026, 4, 4), date(2026, 4, 12)):
+            expected = [fields(r) for r in compliance(scope, MARCH.start, today) if r.total]
+            assert [fields(r) for r in unit_totals(scope, MARCH.start, today)] == expected
+            seen.update(expected)
+    statuses = {
+        name: any(row[i] for row in seen)
+        for i, name in enumerate(
+            ("", "", "obliged", "submitted", "zero", "late", "missing", "pending", "zero_hidden")
+        )
+        if name
+    }
+    assert all(statuses.values()), statuses  # every count and the withholding were exercised
