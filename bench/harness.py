@@ -169,6 +169,37 @@ class QueryCounter:
             self.seconds += time.perf_counter() - started
 
 
+def time_requests(client: Any, url: str, repeat: int) -> tuple[dict[str, Any], Any]:
+    """GET ``url`` once to warm up, then ``repeat`` timed times: the figures (``status``: the
+    warm-up's if it failed, else the last request's; median and slowest ms, SQL ms and
+    statements per request, size) and the last response. A failed warm-up is not timed."""
+    from django.db import connection
+
+    response = client.get(url)
+    if response.status_code != 200:
+        return {"status": response.status_code}, response
+    samples, counts, in_database = [], [], []
+    for _ in range(repeat):
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            started = time.perf_counter()
+            response = client.get(url)
+            samples.append(time.perf_counter() - started)
+        counts.append(counter.count)
+        in_database.append(counter.seconds)
+    figures = {
+        "status": response.status_code,
+        "median_ms": statistics.median(samples) * 1000,
+        "max_ms": max(samples) * 1000,
+        "sql_median_ms": statistics.median(in_database) * 1000,
+        "queries": round(statistics.median(counts)),
+        "queries_min": min(counts),
+        "queries_max": max(counts),
+        "bytes": len(response.content),
+    }
+    return figures, response
+
+
 @contextmanager
 def counting_queries() -> Iterator[QueryCounter]:
     from django.db import connection

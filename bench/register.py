@@ -41,6 +41,7 @@ from harness import (
     print_json,
     print_table,
     profile_text,
+    time_requests,
 )
 from province import province_import
 
@@ -383,32 +384,6 @@ def _daily_job(now: datetime) -> dict[str, Any]:
     return {"seconds": measured.seconds, "queries": measured.queries, "result": measured.result}
 
 
-def _time_requests(client: Any, url: str, repeat: int) -> dict[str, Any]:
-    from django.db import connection
-
-    warm = client.get(url)
-    if warm.status_code != 200:
-        return {"status": warm.status_code}
-    samples, counts, in_database = [], [], []
-    response = warm
-    for _ in range(repeat):
-        counter = QueryCounter()
-        with connection.execute_wrapper(counter):
-            started = time.perf_counter()
-            response = client.get(url)
-            samples.append(time.perf_counter() - started)
-        counts.append(counter.count)
-        in_database.append(counter.seconds)
-    return {
-        "status": response.status_code,
-        "median_ms": statistics.median(samples) * 1000,
-        "max_ms": max(samples) * 1000,
-        "sql_median_ms": statistics.median(in_database) * 1000,
-        "queries": round(statistics.median(counts)),
-        "bytes": len(response.content),
-    }
-
-
 def _scan(as_of: datetime) -> dict[str, Any]:
     from lianjian.risk.engine import scan_run
     from lianjian.risk.models import Rule
@@ -540,7 +515,7 @@ def main() -> None:
                         "user": persona.label,
                         "page": page,
                         "url": url,
-                        **_time_requests(client, url, options.repeat),
+                        **time_requests(client, url, options.repeat)[0],
                     }
                 )
         if options.profile:

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness import (
-    QueryCounter,
     arguments,
     bench_database,
     machine,
@@ -34,6 +33,7 @@ from harness import (
     print_json,
     print_table,
     profile_text,
+    time_requests,
 )
 from province import province_import
 
@@ -107,37 +107,6 @@ def _visible(user: Any, unit_code: str) -> int:
     return selectors.staff_search(user, org=org).count()
 
 
-def _time_requests(client: Any, url: str, repeat: int) -> dict[str, Any]:
-    from django.db import connection
-
-    warm = client.get(url)
-    if warm.status_code != 200:
-        raise SystemExit(f"{url}: HTTP {warm.status_code}")
-    samples = []
-    counts = []
-    in_database = []
-    for _ in range(repeat):
-        counter = QueryCounter()
-        with connection.execute_wrapper(counter):
-            started = time.perf_counter()
-            response = client.get(url)
-            samples.append(time.perf_counter() - started)
-        counts.append(counter.count)
-        in_database.append(counter.seconds)
-        if response.status_code != 200:
-            raise SystemExit(f"{url}: HTTP {response.status_code}")
-    return {
-        "median_ms": statistics.median(samples) * 1000,
-        "max_ms": max(samples) * 1000,
-        "sql_median_ms": statistics.median(in_database) * 1000,
-        "queries": round(statistics.median(counts)),
-        "queries_min": min(counts),
-        "queries_max": max(counts),
-        "bytes": len(response.content),
-        "rows_on_page": response.content.count(b'data-testid="staff-link"'),
-    }
-
-
 def _tree_cost(user: Any, repeat: int) -> dict[str, Any]:
     """The side tree alone: building it (two queries) and rendering shell/_tree.html."""
     from django.template.loader import render_to_string
@@ -194,7 +163,10 @@ def main() -> None:
                 (f"list, ?unit={CITY}", f"/org/staff/?unit={CITY}", CITY),
                 (f"Excel export, ?unit={CITY}", f"/org/staff/?unit={CITY}&export=xlsx", CITY),
             ):
-                figures = _time_requests(client, url, options.repeat)
+                figures, response = time_requests(client, url, options.repeat)
+                if figures["status"] != 200:
+                    raise SystemExit(f"{url}: HTTP {figures['status']}")
+                figures["rows_on_page"] = response.content.count(b'data-testid="staff-link"')
                 results.append(
                     {
                         "user": persona.label,
