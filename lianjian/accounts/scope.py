@@ -21,9 +21,17 @@ def scope_for(user: Any, perm: Perm) -> Scope:
     cache: dict[Perm, Scope] = user.__dict__.setdefault("_scope_cache", {})
     if perm in cache:
         return cache[perm]
-    scope = scope_of_assignments(user.roles.select_related("unit"), perm=perm, staff_id=user.staff_id)
+    scope = scope_of_assignments(_assignments(user), perm=perm, staff_id=user.staff_id)
     cache[perm] = scope
     return scope
+
+
+def _assignments(user: Any) -> Any:
+    """The user's role assignments with their units: those a caller prefetched for many users
+    (``prefetch_related("roles")``, no query here), else one query."""
+    if "roles" in getattr(user, "_prefetched_objects_cache", {}):
+        return user.roles.all()
+    return user.roles.select_related("unit")
 
 
 def scope_of_assignments(assignments: Iterable[Any], *, perm: Perm, staff_id: int | None) -> Scope:

@@ -24,8 +24,10 @@ from lianjian.cases.models import Case, Event
 from lianjian.common.permissions import Perm
 from lianjian.interference.choices import ClueDisposal, ClueSource, ReportCycle
 from lianjian.interference.clues import clue_dispose, clue_progress, clue_take
-from lianjian.interference.models import PeriodicReport, Record, ReportingSetting
+from lianjian.interference.models import Record, ReportingSetting
+from lianjian.interference.periods import Period
 from lianjian.interference.policy import may_request_read, records_readable_by
+from lianjian.interference.reporting import report_row
 from lianjian.interference.services import RecordInput, read_request_create, record_create
 from lianjian.org.choices import StaffPosition
 from lianjian.org.models import Staff
@@ -345,18 +347,14 @@ def _reports(records: list[Record], people: list[Staff], day: date) -> int:
             elif back == 1 and index == len(people) - 2 and len(people) > 2:
                 flagged = timezone.make_aware(datetime.combine(due + timedelta(days=1), datetime.min.time()))
                 submitted = flagged + timedelta(days=2)
-            report = PeriodicReport.objects.create(
-                unit=person.unit,
-                department=person.department,
-                staff=person,
-                cycle=ReportCycle.MONTHLY,
-                period_start=start,
-                period_end=end,
-                due_on=due,
+            report = report_row(
+                person,
+                Period(start, ReportCycle.MONTHLY),
                 submitted_at=submitted,
                 is_zero=submitted is not None and not listed,
                 late_flagged_at=flagged,
             )
+            report.save()
             if listed and submitted is not None:
                 report.records.set(listed)
             written += 1

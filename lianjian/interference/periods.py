@@ -227,6 +227,21 @@ def obliged_staff(unit: Any, period: Period) -> Any:
     )
 
 
+def periods_of_units(units: Iterable[Any], day: date) -> dict[Any, Period]:
+    """Each unit's period (of its own cycle, :func:`settings_for`) that contains ``day``."""
+    units = list(units)
+    effective = settings_for(units)
+    return {unit: period_of(effective[unit.pk].cycle, day) for unit in units}
+
+
+def units_by_period(unit_periods: Mapping[Any, Period]) -> dict[Period, list[int]]:
+    """The unit pks of ``unit_periods`` grouped by their period (a province has one or two)."""
+    grouped: dict[Period, list[int]] = {}
+    for unit, period in unit_periods.items():
+        grouped.setdefault(period, []).append(unit.pk)
+    return grouped
+
+
 def obliged_query(period: Period, unit_ids: Iterable[int]) -> Any:
     """The obliged people of the units ``unit_ids`` for ``period`` (as :func:`obliged_staff`), as
     one query to read or to count from."""
@@ -249,13 +264,10 @@ def obliged_staff_of_units(
 
     units = {unit.pk: unit for unit in unit_periods}
     departments = {d.pk: d for d in Department.objects.filter(unit_id__in=sorted(units)).order_by()}
-    by_period: dict[Period, list[int]] = {}
-    for unit, period in unit_periods.items():
-        by_period.setdefault(period, []).append(unit.pk)
     found: dict[int, list[Any]] = {pk: [] for pk in units}
     unit_cache = Staff._meta.get_field("unit")
     department_cache = Staff._meta.get_field("department")
-    for period, unit_ids in by_period.items():
+    for period, unit_ids in units_by_period(unit_periods).items():
         rows = (
             obliged_query(period, unit_ids).defer("extra").order_by("unit_id", "department__code", "staff_no")
         )

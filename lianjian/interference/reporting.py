@@ -20,7 +20,7 @@ report or a zero report, the daily reminders and late flags, and the urgent noti
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -153,25 +153,20 @@ def report_submit(
 
 
 def _holders(perm: Perm) -> list[Any]:
-    """Active users holding a role that grants ``perm`` (their scope still to be checked), each
-    with that scope already computed from their prefetched role assignments: two queries
+    """Active users holding a role that grants ``perm`` (their scope still to be checked), with
+    their role assignments prefetched so that ``user.scope(perm)`` needs no query: two queries
     whatever the number of holders (a province has hundreds)."""
     from lianjian.accounts.models import RoleAssignment, User
     from lianjian.accounts.permissions import ROLE_PERMISSIONS
-    from lianjian.accounts.scope import scope_of_assignments
 
     roles = sorted(role for role, perms in ROLE_PERMISSIONS.items() if perm in perms)
-    users = list(
+    return list(
         User.objects.filter(is_active=True, roles__role__in=roles)
         .distinct()
         .select_related("staff")
         .prefetch_related(Prefetch("roles", queryset=RoleAssignment.objects.select_related("unit")))
         .order_by("pk")
     )
-    for user in users:
-        scope = scope_of_assignments(user.roles.all(), perm=perm, staff_id=user.staff_id)
-        user.__dict__.setdefault("_scope_cache", {})[perm] = scope  # as scope_for caches it
-    return users
 
 
 def supervisors_of(unit: Unit, *, holders: list[Any] | None = None) -> list[Any]:
@@ -185,7 +180,6 @@ def supervisors_of(unit: Unit, *, holders: list[Any] | None = None) -> list[Any]
 def readers_told_of(record: Record) -> list[Any]:
     """检务督察 and 纪检监察 of ``record``'s reporting unit (``interference.read`` over it), not
     the people it is about, not its recorder."""
-    record = Record.objects.select_related("report_unit").get(pk=record.pk)
     return [
         user
         for user in _holders(Perm.INTERFERENCE_READ)
@@ -218,7 +212,7 @@ def is_urgent(record: Record) -> bool:
 def urgent_notify(record: Record, *, now: datetime | None = None) -> int:
     """Tell 检务督察 and 纪检监察 of an urgent record at once: its number and "紧急", nothing
     else. Once per record and person (notification key). Returns the number told."""
-    record = Record.objects.get(pk=record.pk)
+    record = Record.objects.select_related("report_unit").get(pk=record.pk)
     if not is_urgent(record):
         return 0
     users = readers_told_of(record)
@@ -258,29 +252,40 @@ def _units_with_staff() -> list[Unit]:
 STAFF_CHUNK = 5000  # staff ids per query (SQLite's default limit is 32,766 variables)
 
 
-def _submitted(period: Period, staff_ids: Iterable[int]) -> set[int]:
-    ids = sorted(staff_ids)
-    found: set[int] = set()
-    for start in range(0, len(ids), STAFF_CHUNK):
-        found.update(
-            PeriodicReport.objects.filter(
-                cycle=period.cycle,
-                period_start=period.start,
-                staff_id__in=ids[start : start + STAFF_CHUNK],
-                submitted_at__isnull=False,
-            ).values_list("staff_id", flat=True)
-        )
-    return found
-
-
-def _submitted_of(
-    unit_periods: dict[Unit, Period], obliged: dict[int, list[Staff]]
-) -> dict[Period, set[int]]:
-    """:func:`_submitted` of every unit's obliged people, one query per distinct period."""
+def reports_of_obliged(
+    unit_periods: Mapping[Unit, Period], obliged: Mapping[int, list[Staff]], *, lock: bool = False
+) -> dict[tuple[Period, int], PeriodicReport]:
+    """The report rows of each unit's obliged people (``obliged``, from
+    :func:`obliged_staff_of_units`) for the unit's period, by (period, staff pk): one query per
+    distinct period, the people's ids in chunks below SQLite's variable limit; ``lock``: rows
+    locked for update (the caller holds the transaction)."""
     staff_by_period: dict[Period, list[int]] = defaultdict(list)
     for unit, period in unit_periods.items():
         staff_by_period[period].extend(s.pk for s in obliged[unit.pk])
-    return {period: _submitted(period, ids) for period, ids in staff_by_period.items()}
+    found: dict[tuple[Period, int], PeriodicReport] = {}
+    for period, staff_ids in staff_by_period.items():
+        ids = sorted(staff_ids)
+        for start in range(0, len(ids), STAFF_CHUNK):
+            rows = PeriodicReport.objects.filter(
+                cycle=period.cycle, period_start=period.start, staff_id__in=ids[start : start + STAFF_CHUNK]
+            ).order_by("pk")  # not the default ordering: it joins staff (no FOR UPDATE over a join)
+            for row in rows.select_for_update() if lock else rows:
+                found[(period, row.staff_id)] = row
+    return found
+
+
+def report_row(staff: Staff, period: Period, **values: Any) -> PeriodicReport:
+    """An unsaved report row of ``staff`` for ``period`` (unit, department, dates filled)."""
+    return PeriodicReport(
+        unit=staff.unit,
+        department=staff.department,
+        staff=staff,
+        cycle=period.cycle,
+        period_start=period.start,
+        period_end=period.end,
+        due_on=period.due,
+        **values,
+    )
 
 
 def reports_remind(*, now: datetime | None = None) -> dict[str, int]:
@@ -298,14 +303,14 @@ def reports_remind(*, now: datetime | None = None) -> dict[str, int]:
             due[unit] = (period, offsets)
     periods = {unit: period for unit, (period, _offsets) in due.items()}
     obliged = obliged_staff_of_units(periods, accounts=True)
-    done = _submitted_of(periods, obliged)
+    done = {key for key, row in reports_of_obliged(periods, obliged).items() if row.submitted_at is not None}
     messages: list[Message] = []
     for unit, (period, offsets) in due.items():
         for offset in offsets:
             when = "今天" if offset == 0 else f"{offset} 天后"
             for person in obliged[unit.pk]:
                 user = _user_of(person)
-                if person.pk in done[period] or user is None:
+                if (period, person.pk) in done or user is None:
                     continue
                 messages.append(
                     Message(
@@ -337,23 +342,7 @@ def reports_flag_late(*, now: datetime | None = None) -> dict[str, int]:
     obliged = obliged_staff_of_units(periods)
     newly_by_unit: dict[Unit, list[Staff]] = {}
     with transaction.atomic():
-        by_period: dict[Period, list[int]] = defaultdict(list)
-        for unit, period in periods.items():
-            by_period[period].extend(s.pk for s in obliged[unit.pk])
-        rows: dict[tuple[Period, int], PeriodicReport] = {}
-        for period, staff_ids in by_period.items():
-            ids = sorted(staff_ids)
-            for start in range(0, len(ids), STAFF_CHUNK):
-                for row in (
-                    PeriodicReport.objects.select_for_update()
-                    .filter(
-                        cycle=period.cycle,
-                        period_start=period.start,
-                        staff_id__in=ids[start : start + STAFF_CHUNK],
-                    )
-                    .order_by("pk")
-                ):
-                    rows[(period, row.staff_id)] = row
+        rows = reports_of_obliged(periods, obliged, lock=True)
         created: list[PeriodicReport] = []
         pending: list[int] = []
         for unit, period in periods.items():
@@ -364,18 +353,7 @@ def reports_flag_late(*, now: datetime | None = None) -> dict[str, int]:
                 ):
                     continue
                 if found is None:
-                    created.append(
-                        PeriodicReport(
-                            unit=unit,
-                            department=person.department,
-                            staff=person,
-                            cycle=period.cycle,
-                            period_start=period.start,
-                            period_end=period.end,
-                            due_on=period.due,
-                            late_flagged_at=now,
-                        )
-                    )
+                    created.append(report_row(person, period, late_flagged_at=now))
                 else:
                     pending.append(found.pk)
                 newly_by_unit.setdefault(unit, []).append(person)

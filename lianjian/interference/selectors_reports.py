@@ -22,14 +22,12 @@ from lianjian.interference.periods import (
     Period,
     obliged_query,
     obliged_staff_of_units,
-    period_of,
-    settings_for,
+    periods_of_units,
+    units_by_period,
 )
-from lianjian.interference.reporting import ReportStatus, report_status
+from lianjian.interference.reporting import ReportStatus, report_status, reports_of_obliged
 from lianjian.interference.statistics import MIN_DEPARTMENT_STAFF
 from lianjian.org.models import Department, Unit
-
-REPORT_CHUNK = 5000  # staff ids per query (SQLite's default limit is 32,766 variables)
 
 
 @dataclass
@@ -103,6 +101,11 @@ class OverviewScope:
     department_ids: frozenset[int] | None = None  # None: whole units
     names: bool = False
 
+    @property
+    def by_unit(self) -> bool:
+        """Several whole units: the page shows one total row per unit (:func:`unit_totals`)."""
+        return len(self.units) > 1 and self.department_ids is None
+
 
 def overview_scope(user: Any) -> OverviewScope:
     """检务督察 (``interference.supervise``): the units of that scope, with names. Leaders and
@@ -130,10 +133,9 @@ def compliance(scope: OverviewScope, day: date, today: date) -> list[ComplianceR
     """Per unit of ``scope`` (its own cycle's period containing ``day``): a total row, then one
     row per department (only the departments of ``scope`` when it names some)."""
     rows: list[ComplianceRow] = []
-    effective = settings_for(scope.units)
-    periods = {unit: period_of(effective[unit.pk].cycle, day) for unit in scope.units}
+    periods = periods_of_units(scope.units, day)
     obliged = obliged_staff_of_units(periods)
-    reports = _reports_of(periods, obliged)
+    reports = reports_of_obliged(periods, obliged)
     for unit in scope.units:
         period = periods[unit]
         staff = obliged[unit.pk]
@@ -166,13 +168,9 @@ def unit_totals(scope: OverviewScope, day: date, today: date) -> list[Compliance
     """:func:`compliance`'s total rows of whole units, counted in SQL: one grouped statement per
     distinct period instead of building every obliged person (a province's 报告情况 lists 150
     units over 7,000 people). Kept equal to :func:`compliance` by a test; no names."""
-    effective = settings_for(scope.units)
-    periods = {unit: period_of(effective[unit.pk].cycle, day) for unit in scope.units}
-    by_period: dict[Period, list[int]] = {}
-    for unit, period in periods.items():
-        by_period.setdefault(period, []).append(unit.pk)
+    periods = periods_of_units(scope.units, day)
     counts: dict[int, dict[str, int]] = {}
-    for period, unit_ids in by_period.items():
+    for period, unit_ids in units_by_period(periods).items():
         late_from = datetime.combine(period.due + timedelta(days=1), time(), tzinfo=SHANGHAI)
         report = PeriodicReport.objects.filter(
             staff=OuterRef("pk"), cycle=period.cycle, period_start=period.start
@@ -206,25 +204,6 @@ def unit_totals(scope: OverviewScope, day: date, today: date) -> list[Compliance
             withhold_small_zero_splits(row, [])
         totals.append(row)
     return totals
-
-
-def _reports_of(
-    periods: dict[Unit, Period], obliged: dict[int, list[Any]]
-) -> dict[tuple[Period, int], PeriodicReport]:
-    """The reports of the obliged people of each unit for its period, by (period, staff pk): one
-    query per distinct period (the people's ids in chunks, below SQLite's variable limit)."""
-    staff_by_period: dict[Period, list[int]] = {}
-    for unit, period in periods.items():
-        staff_by_period.setdefault(period, []).extend(s.pk for s in obliged[unit.pk])
-    found: dict[tuple[Period, int], PeriodicReport] = {}
-    for period, staff_ids in staff_by_period.items():
-        ids = sorted(staff_ids)
-        for start in range(0, len(ids), REPORT_CHUNK):
-            for report in PeriodicReport.objects.filter(
-                cycle=period.cycle, period_start=period.start, staff_id__in=ids[start : start + REPORT_CHUNK]
-            ).order_by():
-                found[(period, report.staff_id)] = report
-    return found
 
 
 def withhold_small_zero_splits(total: ComplianceRow, parts: list[ComplianceRow]) -> None:

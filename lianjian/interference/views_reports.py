@@ -186,7 +186,7 @@ def _overview(request: HttpRequest, *, totals: bool = False) -> tuple[Any, list[
         if not units:
             raise Http404
         scope = type(scope)(units=units, department_ids=scope.department_ids, names=scope.names)
-    if totals and len(scope.units) > 1 and scope.department_ids is None:
+    if totals and scope.by_unit:
         return scope, unit_totals(scope, day, today), day, in_scope
     return scope, compliance(scope, day, today), day, in_scope
 
@@ -199,8 +199,7 @@ def report_overview(request: HttpRequest) -> HttpResponse:
     A scope of several units (a city's or the province's inspector) is shown one row per unit,
     each opening that unit's departments (``?unit=``); the Excel export holds every row."""
     scope, rows, day, in_scope = _overview(request, totals=True)
-    by_unit = len(scope.units) > 1 and scope.department_ids is None
-    if by_unit:
+    if scope.by_unit:
         top = min(row.unit.depth for row in rows)
         indents = [row.unit.depth - top for row in rows]  # the tree: a city, then its counties
     else:
@@ -218,7 +217,7 @@ def report_overview(request: HttpRequest) -> HttpResponse:
             "chosen": f"{day:%Y-%m}",
             "months": [f"{m:%Y-%m}" for m in months],
             "unit_code": request.GET.get("unit", ""),
-            "by_unit": by_unit,
+            "by_unit": scope.by_unit,
             "all_units": in_scope > 1 and len(scope.units) == 1,
         },
     )

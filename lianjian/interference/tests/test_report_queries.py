@@ -15,9 +15,15 @@ from lianjian.accounts.tests.factories import UserFactory
 from lianjian.common.scope import Scope
 from lianjian.interference import policy
 from lianjian.interference.choices import ReportCycle
-from lianjian.interference.models import PeriodicReport, Record, ReportingSetting
+from lianjian.interference.models import Record, ReportingSetting
 from lianjian.interference.periods import SHANGHAI, Period
-from lianjian.interference.reporting import readers_told_of, report_submit, reports_flag_late, reports_remind
+from lianjian.interference.reporting import (
+    readers_told_of,
+    report_row,
+    report_submit,
+    reports_flag_late,
+    reports_remind,
+)
 from lianjian.interference.selectors_reports import OverviewScope, compliance, overview_scope, unit_totals
 from lianjian.interference.tests.builders import make_record, persona
 from lianjian.notify.models import Notification
@@ -106,7 +112,9 @@ def test_late_flags_do_not_query_per_unit_or_person(org, supervisor) -> None:
 
 
 def test_the_readers_of_an_urgent_record_are_found_without_a_query_each(org, county_prosecutor) -> None:
-    record = make_record(org.prosecutor, affected_case=True)
+    record = Record.objects.select_related("report_unit").get(
+        pk=make_record(org.prosecutor, affected_case=True).pk
+    )
 
     def readers(count: int, unit) -> None:
         for _ in range(count):
@@ -152,17 +160,7 @@ def test_reported_to_agrees_with_the_query(org, county_prosecutor) -> None:
 
 
 def _report(staff, period: Period, submitted: str | None, *, zero: bool = False) -> None:
-    PeriodicReport.objects.create(
-        unit=staff.unit,
-        department=staff.department,
-        staff=staff,
-        cycle=period.cycle,
-        period_start=period.start,
-        period_end=period.end,
-        due_on=period.due,
-        submitted_at=bj(submitted) if submitted else None,
-        is_zero=zero,
-    )
+    report_row(staff, period, submitted_at=bj(submitted) if submitted else None, is_zero=zero).save()
 
 
 def test_the_units_totals_in_sql_are_those_of_compliance(org) -> None:
