@@ -111,8 +111,9 @@ def _already_told(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
 
 @transaction.atomic
 def notify_many(messages: Sequence[Message], *, now: datetime | None = None) -> NotifyResult:
-    """:func:`notify` for many events at once: one query for the keys already notified, bulk
-    inserts of the notifications and deliveries, one audit event per event told."""
+    """:func:`notify` for many events at once: the (user, key) pairs already notified looked up
+    in bounded statements (:func:`_already_told`), bulk inserts of the notifications and
+    deliveries, one audit event per event told."""
     now = now or timezone.now()
     result = NotifyResult()
     existing = _already_told({(u.pk, m.key) for m in messages if m.key for u in m.users})
